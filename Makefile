@@ -1,0 +1,35 @@
+# Everything runs from a project-local virtualenv made on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+WORKERS ?= auto
+
+.PHONY: help mock test lint spec conformance selfcheck bench clean
+
+help:
+	@echo "make mock        run the stateful mock on http://127.0.0.1:8080/v1 with demo data"
+	@echo "make test        install on first use, lint and run every test (unit, conformance, property)"
+	@echo "make lint        ruff"
+	@echo "make spec        bundle the resolved OpenAPI document to spec/build/"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+mock: $(STAMP)
+	$(BIN)/python -m mock
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -n $(WORKERS) -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+spec: $(STAMP)
+	$(BIN)/python -m mock.spec --out spec/build
+
+clean:
+	rm -rf $(VENV) spec/build .pytest_cache .hypothesis
