@@ -1,0 +1,95 @@
+"""The mock's own admin surface at `/__mock/` — outside the public API, for integrators and
+tests, and off with `--no-admin`. JSON in, JSON out; no auth (the mock binds to loopback)."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest.mock import seeding
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from fixtures import seed, tokens
+from mock.clock import iso
+from mock.idempotency import IdempotencyCache
+from mock.store import Store
+
+PREFIX = "/__mock"
+
+
+def _problem(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"type": "about:blank", "title": "Bad Request", "status": status,
+                         "detail": detail}, status_code=status,
+                        media_type="application/problem+json")
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        data = await request.json()
+    except ValueError:
+        return {"__invalid__": True}
+    return data if isinstance(data, dict) else {"__invalid__": True}
+
+
+def admin_app(store: Store, cache: IdempotencyCache, secret: str) -> Starlette:
+    async def health(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "now": iso(store.clock.now()),
+                             "tenants": len(store.tenant_ids)})
+
+    async def reset(_request: Request) -> JSONResponse:
+        with store.lock:
+            store.reset()
+            cache.clear()
+            store.clock.reset()
+        return JSONResponse({"status": "reset"})
+
+    async def seed_(request: Request) -> JSONResponse:
+        body = await _json(request)
+        tenant = body.get("tenant", tokens.TENANT_A)
+        rows = body.get("rows")
+        if "__invalid__" in body or not isinstance(tenant, str) or (
+                rows is not None and (not isinstance(rows, int) or not 0 < rows <= 1_000_000)):
+            return _problem(400, "send {tenant, rows?: 1..1000000, resource?, seed?}")
+        number = body.get("seed", 0)
+        if rows is None:
+            steps: Any = seed.demo_dataset(tenant, seed=number)
+        else:
+            resource = body.get("resource", "transactions")
+            if resource not in seed.LARGE_RESOURCES:
+                return _problem(400, f"resource must be one of {seed.LARGE_RESOURCES}")
+            steps = seed.large_dataset(tenant, rows, seed=number, resource=resource)
+        applied = seeding.apply(store.tenant(tenant), steps)
+        return JSONResponse({"tenant": tenant, "steps": applied})
+
+    async def mint(request: Request) -> JSONResponse:
+        body = await _json(request)
+        tenant = body.get("tenant", tokens.TENANT_A)
+        scopes = body.get("scopes", list(tokens.ALL_SCOPES))
+        expires_in = body.get("expires_in", 3600)
+        if "__invalid__" in body or not isinstance(tenant, str) or not isinstance(scopes, list) \
+                or not isinstance(expires_in, int):
+            return _problem(400, "send {tenant?, scopes?: [...], expires_in?: seconds}")
+        token = tokens.mint_token(tenant, scopes, secret=secret, expires_in=expires_in)
+        return JSONResponse({"token": token, "tenant": tenant, "scopes": scopes})
+
+    async def clock(request: Request) -> JSONResponse:
+        if request.method == "POST":
+            body = await _json(request)
+            seconds = body.get("advance_seconds")
+            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+                return _problem(400, "send {advance_seconds: N >= 0}")
+            store.clock.advance(seconds)
+        return JSONResponse({"now": iso(store.clock.now())})
+
+    return Starlette(routes=[
+        Route(f"{PREFIX}/health", health, methods=["GET"]),
+        Route(f"{PREFIX}/reset", reset, methods=["POST"]),
+        Route(f"{PREFIX}/seed", seed_, methods=["POST"]),
+        Route(f"{PREFIX}/tokens", mint, methods=["POST"]),
+        Route(f"{PREFIX}/clock", clock, methods=["GET", "POST"]),
+    ])

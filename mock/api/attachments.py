@@ -1,0 +1,63 @@
+"""`/attachments` handlers: list, metadata, delete (shared), plus upload, download and links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.lifecycle import ConnexionResponse
+
+from mock.api.crud import Handlers, base_url, context, no_content, ok, tenant
+from mock.domain import attachments
+from mock.domain.base import get_row
+
+
+class AttachmentHandlers(Handlers):
+    def _view(self, ts: Any, row: Any, *, detail: bool) -> dict[str, Any]:
+        return attachments.view(ts, row, detail=detail, base_url=base_url())
+
+
+_h = AttachmentHandlers("attachments", attachments)  # type: ignore[arg-type]
+search, get, delete = _h.search, _h.get, _h.delete
+
+
+async def upload(file: Any, body: dict[str, Any] | None = None) -> ConnexionResponse:
+    """RULE ATT-1: multipart `file` (+ `title`); the body-size middleware caps the bytes."""
+    ts = tenant()
+    content = await file.read()
+    payload = {
+        "file_name": file.filename or "",
+        "mime_type": file.content_type,
+        "content": content,
+        "title": (body or {}).get("title"),
+        "uploaded_by": context["principal"].actor,
+    }
+    with ts.lock:
+        row = attachments.create(ts, payload)
+        return ok(_h._view(ts, row, detail=True), 201)
+
+
+async def download(id: str) -> ConnexionResponse:
+    """RULE ATT-3: the exact bytes, their MIME, inline/attachment, never cached."""
+    ts = tenant()
+    with ts.lock:
+        row = get_row(ts, "attachments", id)
+        content = ts.blobs[row.id]
+    return ConnexionResponse(
+        status_code=200, body=content, mimetype=row.mime_type, content_type=row.mime_type,
+        headers={"Content-Disposition": attachments.disposition(row),
+                 "Cache-Control": "private, no-store"},
+    )
+
+
+async def link(id: str, body: dict[str, Any]) -> ConnexionResponse:
+    """RULE ATT-4: 201; the same link again 409; a foreign parent 404."""
+    ts = tenant()
+    with ts.lock:
+        return ok(attachments.link(ts, get_row(ts, "attachments", id), body), 201)
+
+
+async def unlink(id: str, body: dict[str, Any]) -> ConnexionResponse:
+    ts = tenant()
+    with ts.lock:
+        attachments.unlink(ts, get_row(ts, "attachments", id), body)
+    return no_content()

@@ -1,0 +1,7 @@
+"""`/categories` handlers (operationIds `mock.api.categories.*`): the shared five."""
+
+from __future__ import annotations
+
+from mock.api.crud import Handlers
+
+search, create, get, update, delete = Handlers.bind("categories")

@@ -1,0 +1,7 @@
+"""`/companies` handlers (operationIds `mock.api.companies.*`): the shared five."""
+
+from __future__ import annotations
+
+from mock.api.crud import Handlers
+
+search, create, get, update, delete = Handlers.bind("companies")

@@ -1,0 +1,118 @@
+"""The five handlers every resource shares: read params -> call the domain -> shape the answer.
+
+Each `mock.api.<resource>` module binds them to its domain module; attachments add upload,
+download and links. The tenant comes from the token (auth put its `TenantStore` in the
+context); nothing here can reach another tenant's rows (G-3).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from connexion.context import context, scope
+from connexion.lifecycle import ConnexionResponse
+
+from mock.domain.base import Resource, get_row
+from mock.errors import ApiProblem
+from mock.pagination import DEFAULT_LIMIT, InvalidCursor, Position
+from mock.store import TenantStore
+
+PAGING = ("limit", "per_page", "cursor", "sort")
+JSON = "application/json"
+
+
+def tenant() -> TenantStore:
+    ts: TenantStore = context["tenant"]
+    return ts
+
+
+def base_url() -> str:
+    """The absolute URL of the API root as the client called it (for `download_url`)."""
+    headers = dict(scope["headers"])
+    host = headers.get(b"host", b"127.0.0.1").decode("latin-1")
+    root = scope.get("extensions", {}).get("connexion_routing", {}).get("api_base_path", "")
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{root}"
+
+
+def no_content() -> ConnexionResponse:
+    return ConnexionResponse(status_code=204)
+
+
+def ok(body: Any, status: int = 200) -> ConnexionResponse:
+    """A JSON answer; the content type is named because each operation also declares
+    application/problem+json for its errors."""
+    return ConnexionResponse(status_code=status, body=json.dumps(body, ensure_ascii=False),
+                             mimetype=JSON, content_type=JSON)
+
+
+class Handlers:
+    """search / create / get / update / delete for one resource."""
+
+    def __init__(self, resource: str, module: Resource) -> None:
+        self.resource = resource
+        self.module = module
+
+    @classmethod
+    def bind(cls, resource: str) -> tuple[Any, Any, Any, Any, Any]:
+        """The five handlers of `resource`, in operation order, for its api module."""
+        from mock.domain.registry import RESOURCES
+
+        h = cls(resource, RESOURCES[resource])  # type: ignore[arg-type]
+        return h.search, h.create, h.get, h.update, h.delete
+
+    def _view(self, ts: TenantStore, row: Any, *, detail: bool) -> dict[str, Any]:
+        return self.module.view(ts, row, detail=detail)
+
+    async def search(self, **params: Any) -> ConnexionResponse:
+        """RULE G-4: a keyset page of the tenant's rows, filtered and sorted."""
+        ts = tenant()
+        spec = self.module.SPEC
+        limit = params.get("limit") or params.get("per_page") or DEFAULT_LIMIT
+        sort = params.get("sort") or spec.default_sort
+        filters = {}
+        for name, value in params.items():
+            if name in PAGING or value is None or name not in spec.filters:
+                continue
+            convert = spec.filters[name].convert
+            filters[name] = convert(value) if convert else value
+        codec = ts.cursors
+        binding = codec.binding(ts.workspace_id, self.resource, sort, filters)
+        table = ts[self.resource]
+        after = None
+        if params.get("cursor"):
+            try:
+                position = codec.decode(params["cursor"], binding)
+                after = Position(key=table.decode_key(sort, position.key), id=position.id)
+            except (InvalidCursor, ValueError, TypeError) as exc:
+                raise ApiProblem(400, "invalid_cursor", str(exc) or "the cursor is invalid",
+                                 errors=[{"field": "cursor", "message": str(exc)}]) from None
+        with ts.lock:
+            rows, following = table.page(sort, filters, after, limit)
+            data = [self._view(ts, row, detail=False) for row in rows]
+        return ok({"data": data,
+                   "next_cursor": codec.encode(following, binding) if following else None})
+
+    async def create(self, body: dict[str, Any]) -> ConnexionResponse:
+        ts = tenant()
+        with ts.lock:
+            row = self.module.create(ts, body)
+            return ok(self._view(ts, row, detail=True), 201)
+
+    async def get(self, id: str) -> ConnexionResponse:
+        ts = tenant()
+        with ts.lock:
+            return ok(self._view(ts, get_row(ts, self.resource, id), detail=True))
+
+    async def update(self, id: str, body: dict[str, Any]) -> ConnexionResponse:
+        ts = tenant()
+        with ts.lock:
+            row = self.module.update(ts, get_row(ts, self.resource, id), body)
+            return ok(self._view(ts, row, detail=True))
+
+    async def delete(self, id: str) -> ConnexionResponse:
+        """RULE G-10: 204, then 404 for the same id."""
+        ts = tenant()
+        with ts.lock:
+            self.module.delete(ts, get_row(ts, self.resource, id))
+        return no_content()

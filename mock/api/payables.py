@@ -1,0 +1,7 @@
+"""`/payables` handlers (operationIds `mock.api.payables.*`): the shared five."""
+
+from __future__ import annotations
+
+from mock.api.crud import Handlers
+
+search, create, get, update, delete = Handlers.bind("payables")

@@ -1,0 +1,7 @@
+"""`/people` handlers (operationIds `mock.api.people.*`): the shared five."""
+
+from __future__ import annotations
+
+from mock.api.crud import Handlers
+
+search, create, get, update, delete = Handlers.bind("people")

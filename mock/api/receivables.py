@@ -1,0 +1,7 @@
+"""`/receivables` handlers (operationIds `mock.api.receivables.*`): the shared five."""
+
+from __future__ import annotations
+
+from mock.api.crud import Handlers
+
+search, create, get, update, delete = Handlers.bind("receivables")

@@ -1,0 +1,7 @@
+"""`/taxes` handlers (operationIds `mock.api.taxes.*`): the shared five."""
+
+from __future__ import annotations
+
+from mock.api.crud import Handlers
+
+search, create, get, update, delete = Handlers.bind("taxes")

@@ -1,0 +1,7 @@
+"""`/transactions` handlers (operationIds `mock.api.transactions.*`): the shared five."""
+
+from __future__ import annotations
+
+from mock.api.crud import Handlers
+
+search, create, get, update, delete = Handlers.bind("transactions")

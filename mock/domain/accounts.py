@@ -1,0 +1,130 @@
+"""Financial accounts (`finance.accounts`): RULES ACC-1 … ACC-4."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from mock.domain.base import (
+    Row,
+    flag,
+    pick,
+    public,
+    reference,
+    require,
+    required_text,
+    row_base,
+    text,
+    touch,
+)
+from mock.domain.errors import InUse, ValidationFailed
+from mock.domain.values import money, parse_money, parse_uuid
+from mock.store import Filter, TableSpec, TenantStore
+
+TYPES = ("checking", "savings", "investment", "cash", "credit_card", "other")
+
+
+@dataclass(slots=True, kw_only=True)
+class Account(Row):
+    company_id: str | None
+    name: str
+    type: str
+    bank_id: str | None
+    agency: str | None
+    agency_digit: str | None
+    account_number: str | None
+    account_digit: str | None
+    disable_reconcile: bool
+    active: bool
+    opening_balance: Decimal
+
+
+SPEC = TableSpec(
+    resource="accounts",
+    sorts={"name": "ci", "created_at": "text", "updated_at": "text"},
+    default_sort="name",
+    filters={
+        "company_id": Filter("company_id"),
+        "type": Filter("type"),
+        "bank_id": Filter("bank_id"),
+        "active": Filter("active"),
+        "name": Filter("name", "contains"),
+    },
+)
+FIELDS = ("id", "workspace_id", "company_id", "name", "type", "bank_id", "agency",
+          "agency_digit", "account_number", "account_digit", "disable_reconcile", "active",
+          "created_at", "updated_at")
+
+
+def _type(value: Any, field: str) -> str:
+    if value not in TYPES:
+        raise ValidationFailed(f"type must be one of {', '.join(TYPES)}", field=field)
+    return str(value)
+
+
+def _bank_id(value: Any, field: str) -> str | None:
+    return None if value is None else parse_uuid(value, field)
+
+
+# RULE ACC-3: PATCH is partial; `balance` is never writable (ACC-2), company_id is fixed.
+WRITABLE = {"name": required_text, "type": _type, "bank_id": _bank_id, "agency": text,
+            "agency_digit": text, "account_number": text, "account_digit": text,
+            "disable_reconcile": flag, "active": flag}
+
+
+def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) -> Account:
+    # RULE ACC-1: company_id (of the workspace), name and type are required.
+    require(body, "company_id", "name", "type")
+    company = reference(ts, "companies", body["company_id"], "company_id")
+    fields = pick(body, WRITABLE)
+    # RULE ACC-2: `balance` on create is an opening seed, default 0.00.
+    opening = parse_money(body["balance"], "balance") if body.get("balance") is not None \
+        else Decimal("0.00")
+    row = Account(
+        **row_base(ts, row_id), company_id=company.id, name=fields["name"], type=fields["type"],
+        bank_id=fields.get("bank_id"), agency=fields.get("agency"),
+        agency_digit=fields.get("agency_digit"), account_number=fields.get("account_number"),
+        account_digit=fields.get("account_digit"),
+        disable_reconcile=fields.get("disable_reconcile", False),
+        active=fields.get("active", True), opening_balance=opening,
+    )
+    return ts["accounts"].insert(row)
+
+
+def update(ts: TenantStore, row: Account, body: dict[str, Any]) -> Account:
+    return ts["accounts"].update(row, {**pick(body, WRITABLE), "updated_at": touch(ts)})
+
+
+def usage(ts: TenantStore, account_id: str) -> dict[str, int]:
+    return {
+        "transactions": ts["transactions"].count(financial_account_id=account_id),
+        "payables": ts["payables"].count(financial_account_id=account_id),
+        "receivables": ts["receivables"].count(financial_account_id=account_id),
+    }
+
+
+def delete(ts: TenantStore, row: Account) -> None:
+    counts = usage(ts, row.id)
+    if any(counts.values()):
+        # RULE ACC-4: in use -> 422 with the usage breakdown.
+        raise InUse("The account is in use; deactivate it with PATCH {\"active\": false}.",
+                    usage=counts)
+    ts["accounts"].delete(row)
+
+
+def balance(ts: TenantStore, row: Account) -> Decimal:
+    """RULE ACC-2: seed + Σ credits − Σ debits of posted (non-pending) transactions."""
+    total = row.opening_balance
+    for trx in ts["transactions"].where(financial_account_id=row.id):
+        if trx.is_pending:
+            continue
+        total += trx.amount if trx.type == "credit" else -trx.amount
+    return total
+
+
+def view(ts: TenantStore, row: Account, *, detail: bool = False) -> dict[str, Any]:
+    out = public(row, FIELDS)
+    if detail:
+        out["balance"] = money(balance(ts, row))
+    return out

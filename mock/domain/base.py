@@ -1,0 +1,126 @@
+"""What every resource shares: the row base, generic reads, reference checks, body fields.
+
+A resource module (`mock.domain.<resource>`) provides `SPEC` (its table), `create`, `update`,
+`delete` and `view`; the generic `get_row` and `search` serve all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mock.clock import iso
+from mock.domain.errors import NotFound, ValidationFailed
+from mock.domain.values import new_id, parse_uuid
+from mock.store import TableSpec, TenantStore
+
+
+@dataclass(slots=True, kw_only=True)
+class Row:
+    """Server-owned fields every row has (G-7, G-9)."""
+
+    id: str
+    workspace_id: str
+    created_at: str
+    updated_at: str
+
+
+class Resource(Protocol):
+    """The shape of a `mock.domain.<resource>` module."""
+
+    SPEC: TableSpec
+
+    def create(
+        self, ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None
+    ) -> Any: ...
+
+    def update(self, ts: TenantStore, row: Any, body: dict[str, Any]) -> Any: ...
+
+    def delete(self, ts: TenantStore, row: Any) -> None: ...
+
+    def view(self, ts: TenantStore, row: Any, *, detail: bool = False) -> dict[str, Any]: ...
+
+
+def row_base(ts: TenantStore, row_id: str | None = None) -> dict[str, Any]:
+    """The server-owned fields of a new row; `row_id` only for seeding."""
+    now = iso(ts.clock.now())
+    return {
+        "id": row_id or new_id(),
+        "workspace_id": ts.workspace_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def touch(ts: TenantStore) -> str:
+    return iso(ts.clock.now())
+
+
+def get_row(ts: TenantStore, resource: str, row_id: str) -> Any:
+    """The row, or 404 whether it is missing or another tenant's (G-3, G-11)."""
+    row = ts[resource].get(row_id)
+    if row is None:
+        raise NotFound(f"No {resource} row with id {row_id}.")
+    return row
+
+
+def reference(ts: TenantStore, resource: str, value: Any, field: str) -> Any:
+    """A row a body points at: a missing or foreign one is a 422 naming the field (G-3)."""
+    row = ts[resource].get(parse_uuid(value, field))
+    if row is None:
+        raise ValidationFailed(f"{field} does not name a {resource} row of this workspace",
+                               field=field)
+    return row
+
+
+Converter = Callable[[Any, str], Any]
+
+
+def same(value: Any, _field: str) -> Any:
+    return value
+
+
+def text(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{field} must be a string", field=field)
+    return value
+
+
+def required_text(value: Any, field: str) -> str:
+    out = text(value, field)
+    if out is None or not out.strip():
+        raise ValidationFailed(f"{field} must not be blank", field=field)
+    return out.strip()
+
+
+def flag(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationFailed(f"{field} must be true or false", field=field)
+    return value
+
+
+def pick(body: Mapping[str, Any], converters: Mapping[str, Converter]) -> dict[str, Any]:
+    """The writable fields present in the body, converted; everything else is ignored (G-7)."""
+    return {name: conv(body[name], name) for name, conv in converters.items() if name in body}
+
+
+def require(body: Mapping[str, Any], *fields: str) -> None:
+    missing = [f for f in fields if body.get(f) in (None, "")]
+    if missing:
+        raise ValidationFailed(
+            f"Missing required field(s): {', '.join(missing)}",
+            errors=[{"field": f, "message": "is required"} for f in missing],
+        )
+
+
+def name_of(ts: TenantStore, resource: str, row_id: str | None) -> str | None:
+    """The display name of a referenced row, soft-deleted ones included (PER-5)."""
+    row = ts[resource].lookup(row_id)
+    return None if row is None else row.name
+
+
+def public(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f: getattr(row, f) for f in fields}

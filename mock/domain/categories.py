@@ -1,0 +1,113 @@
+"""Categories (`finance.categories`): RULES CAT-1 … CAT-4, a tree of at most 3 levels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mock.domain.base import Row, pick, public, reference, require, required_text, row_base, touch
+from mock.domain.errors import HasChildren, ValidationFailed
+from mock.store import Filter, TableSpec, TenantStore
+
+MAX_LEVEL = 3
+TYPES = ("debit", "credit")
+REFERENCING = ("transactions", "payables", "receivables")
+
+
+@dataclass(slots=True, kw_only=True)
+class Category(Row):
+    company_id: str
+    name: str
+    type: str
+    parent_id: str | None
+    level: int
+
+
+SPEC = TableSpec(
+    resource="categories",
+    sorts={"name": "ci", "level": "text", "created_at": "text", "updated_at": "text"},
+    default_sort="name",
+    filters={
+        "company_id": Filter("company_id"),
+        "parent_id": Filter("parent_id"),
+        "type": Filter("type"),
+        "level": Filter("level"),
+        "name": Filter("name", "contains"),
+    },
+)
+FIELDS = ("id", "workspace_id", "company_id", "name", "type", "parent_id", "level",
+          "created_at", "updated_at")
+
+
+def _type(value: Any, field: str) -> str:
+    if value not in TYPES:
+        raise ValidationFailed("type must be debit or credit", field=field)
+    return str(value)
+
+
+def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) -> Category:
+    require(body, "company_id", "name", "type")
+    company = reference(ts, "companies", body["company_id"], "company_id")
+    kind = _type(body["type"], "type")
+    parent_id, level = None, 1
+    if body.get("parent_id") is not None:
+        parent = reference(ts, "categories", body["parent_id"], "parent_id")
+        # RULE CAT-1: the parent is in the same company; level = parent.level + 1, at most 3.
+        if parent.company_id != company.id:
+            raise ValidationFailed("parent_id belongs to another company", field="parent_id")
+        if parent.level >= MAX_LEVEL:
+            raise ValidationFailed(
+                f"categories nest at most {MAX_LEVEL} levels deep", field="parent_id"
+            )
+        # RULE CAT-2: a child has its parent's type.
+        if parent.type != kind:
+            raise ValidationFailed("type must equal the parent's type", field="type")
+        parent_id, level = parent.id, parent.level + 1
+    row = Category(
+        **row_base(ts, row_id), company_id=company.id, name=required_text(body["name"], "name"),
+        type=kind, parent_id=parent_id, level=level,
+    )
+    return ts["categories"].insert(row)
+
+
+def _descendants(ts: TenantStore, row: Category) -> list[Category]:
+    out: list[Category] = []
+    frontier = [row.id]
+    while frontier:
+        children = [c for pid in frontier for c in ts["categories"].where(parent_id=pid)]
+        out.extend(children)
+        frontier = [c.id for c in children]
+    return out
+
+
+def update(ts: TenantStore, row: Category, body: dict[str, Any]) -> Category:
+    # RULE CAT-3: name and type only; no re-parenting.
+    changes = pick(body, {"name": required_text, "type": _type})
+    now = touch(ts)
+    if "type" in changes and changes["type"] != row.type:
+        if row.parent_id is not None:
+            parent = ts["categories"].get(row.parent_id)
+            if parent is not None and parent.type != changes["type"]:
+                raise ValidationFailed("type must equal the parent's type", field="type")
+        # RULE CAT-3: a parent's new type cascades to every descendant.
+        for child in _descendants(ts, row):
+            ts["categories"].update(child, {"type": changes["type"], "updated_at": now})
+    return ts["categories"].update(row, {**changes, "updated_at": now})
+
+
+def delete(ts: TenantStore, row: Category) -> None:
+    children = ts["categories"].count(parent_id=row.id)
+    if children:
+        # RULE CAT-4: delete the subcategories first.
+        raise HasChildren("The category still has subcategories.", details={"children": children})
+    # RULE CAT-4: a leaf's references become null.
+    for resource in REFERENCING:
+        table = ts[resource]
+        for ref in list(table.where(category_id=row.id)):
+            table.update(ref, {"category_id": None})
+    ts["categories"].delete(row)
+
+
+def view(ts: TenantStore, row: Category, *, detail: bool = False) -> dict[str, Any]:
+    return public(row, FIELDS)
+

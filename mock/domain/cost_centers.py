@@ -1,0 +1,96 @@
+"""Cost centers (`finance.cost_centers`): RULES CC-1, CC-2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mock.domain.base import (
+    Row,
+    flag,
+    pick,
+    public,
+    reference,
+    require,
+    required_text,
+    row_base,
+    text,
+    touch,
+)
+from mock.domain.errors import InUse, ValidationFailed
+from mock.store import Filter, TableSpec, TenantStore
+
+TYPES = ("cost", "revenue")
+
+
+@dataclass(slots=True, kw_only=True)
+class CostCenter(Row):
+    company_id: str
+    name: str
+    type: str
+    description: str | None
+    active: bool
+
+
+SPEC = TableSpec(
+    resource="cost_centers",
+    sorts={"name": "ci", "created_at": "text", "updated_at": "text"},
+    default_sort="name",
+    filters={
+        "company_id": Filter("company_id"),
+        "active": Filter("active"),
+        "type": Filter("type"),
+        "name": Filter("name", "contains"),
+    },
+)
+FIELDS = ("id", "workspace_id", "company_id", "name", "type", "description", "active",
+          "created_at", "updated_at")
+
+
+def _type(value: Any, field: str) -> str:
+    if value not in TYPES:
+        raise ValidationFailed("type must be cost or revenue", field=field)
+    return str(value)
+
+
+# RULE CC-1: PATCH writes name, type, description (null clears it) and active.
+WRITABLE = {"name": required_text, "type": _type, "description": text, "active": flag}
+
+
+def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) -> CostCenter:
+    require(body, "company_id", "name", "type")
+    company = reference(ts, "companies", body["company_id"], "company_id")
+    fields = pick(body, WRITABLE)
+    row = CostCenter(
+        **row_base(ts, row_id), company_id=company.id, name=fields["name"], type=fields["type"],
+        description=fields.get("description"), active=fields.get("active", True),
+    )
+    return ts["cost_centers"].insert(row)
+
+
+def update(ts: TenantStore, row: CostCenter, body: dict[str, Any]) -> CostCenter:
+    return ts["cost_centers"].update(row, {**pick(body, WRITABLE), "updated_at": touch(ts)})
+
+
+def usage(ts: TenantStore, cost_center_id: str) -> dict[str, int]:
+    """RULE CC-2: where the cost center is still used, per kind."""
+    return {
+        "allocations": ts["allocations"].count(cost_center_id=cost_center_id),
+        "payables": ts["payables"].count(cost_center_id=cost_center_id),
+        "receivables": ts["receivables"].count(cost_center_id=cost_center_id),
+        "transactions": ts["transactions"].count(cost_center_id=cost_center_id),
+    }
+
+
+def delete(ts: TenantStore, row: CostCenter) -> None:
+    counts = usage(ts, row.id)
+    if any(counts.values()):
+        raise InUse(
+            "The cost center is in use; deactivate it with PATCH {\"active\": false}.",
+            usage=counts,
+        )
+    ts["cost_centers"].delete(row)
+
+
+def view(ts: TenantStore, row: CostCenter, *, detail: bool = False) -> dict[str, Any]:
+    return public(row, FIELDS)

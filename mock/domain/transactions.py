@@ -1,0 +1,147 @@
+"""Transactions (`finance.transactions`): RULES TRX-1 … TRX-4."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from mock.domain.base import (
+    Row,
+    flag,
+    name_of,
+    pick,
+    public,
+    reference,
+    require,
+    row_base,
+    text,
+    touch,
+)
+from mock.domain.errors import ValidationFailed
+from mock.domain.references import CREDIT, DEBIT, resolve
+from mock.domain.values import money, parse_business_date, parse_money
+from mock.store import Filter, TableSpec, TenantStore
+
+TYPES = ("debit", "credit")
+
+
+@dataclass(slots=True, kw_only=True)
+class Transaction(Row):
+    company_id: str
+    financial_account_id: str
+    description: str | None
+    bank_description: str | None
+    document: str | None
+    document_date: str | None
+    amount: Decimal
+    occurred_at: str
+    competence_date: str | None
+    type: str
+    category_id: str | None
+    person_id: str | None
+    cost_center_id: str | None
+    payment_method_kind: str | None
+    classified: bool
+    notes: str | None
+    is_pending: bool
+    auto_created: bool
+    transfer_id: str | None
+
+
+def _amount(value: Any, field: str) -> Decimal:
+    return parse_money(value, field, positive=True)
+
+
+def _date(value: Any, field: str) -> str | None:
+    return None if value is None else parse_business_date(value, field)
+
+
+def _type(value: Any, field: str) -> str:
+    if value not in TYPES:
+        raise ValidationFailed("type must be debit or credit", field=field)
+    return str(value)
+
+
+SPEC = TableSpec(
+    resource="transactions",
+    sorts={"occurred_at": "text", "amount": "decimal", "created_at": "text",
+           "updated_at": "text"},
+    default_sort="-occurred_at",
+    filters={
+        "company_id": Filter("company_id"),
+        "type": Filter("type"),
+        "financial_account_id": Filter("financial_account_id"),
+        "person_id": Filter("person_id"),
+        "category_id": Filter("category_id"),
+        "cost_center_id": Filter("cost_center_id"),
+        "occurred_at": Filter("occurred_at", convert=lambda v: str(v)),
+        "amount": Filter("amount", convert=lambda v: parse_money(v, "amount")),
+    },
+)
+FIELDS = ("id", "workspace_id", "company_id", "financial_account_id", "description",
+          "bank_description", "document", "document_date", "occurred_at", "competence_date",
+          "type", "category_id", "person_id", "cost_center_id", "payment_method_kind",
+          "classified", "notes", "is_pending", "auto_created", "transfer_id", "created_at",
+          "updated_at")
+# RULE TRX-3: PATCH drops id, workspace_id, company_id, financial_account_id, auto_created,
+# transfer_id and created_at — they are simply not in this map.
+WRITABLE = {"description": text, "bank_description": text, "document": text,
+            "document_date": _date, "amount": _amount, "occurred_at": _date,
+            "competence_date": _date, "type": _type, "payment_method_kind": text,
+            "classified": flag, "notes": text, "is_pending": flag}
+
+
+def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None,
+           auto_created: bool = False) -> Transaction:
+    # RULE TRX-1: company, account of that company, amount > 0, type, occurred_at.
+    require(body, "company_id", "financial_account_id", "amount", "type", "occurred_at")
+    company = reference(ts, "companies", body["company_id"], "company_id")
+    account = reference(ts, "accounts", body["financial_account_id"], "financial_account_id")
+    if account.company_id != company.id:
+        raise ValidationFailed("financial_account_id belongs to another company",
+                               field="financial_account_id")
+    fields = pick(body, WRITABLE)
+    refs = resolve(ts, body, company.id, DEBIT if fields["type"] == "debit" else CREDIT)
+    row = Transaction(
+        **row_base(ts, row_id), company_id=company.id, financial_account_id=account.id,
+        description=fields.get("description"), bank_description=fields.get("bank_description"),
+        document=fields.get("document"), document_date=fields.get("document_date"),
+        amount=fields["amount"], occurred_at=fields["occurred_at"],
+        competence_date=fields.get("competence_date"), type=fields["type"],
+        category_id=refs.get("category_id"), person_id=refs.get("person_id"),
+        cost_center_id=refs.get("cost_center_id"),
+        payment_method_kind=fields.get("payment_method_kind"),
+        classified=fields.get("classified", False), notes=fields.get("notes"),
+        is_pending=fields.get("is_pending", False),
+        # RULE TRX-3: auto_created and transfer_id are server-controlled.
+        auto_created=auto_created, transfer_id=None,
+    )
+    return ts["transactions"].insert(row)
+
+
+def update(ts: TenantStore, row: Transaction, body: dict[str, Any]) -> Transaction:
+    changes = pick(body, WRITABLE)
+    kind = changes.get("type", row.type)
+    changes.update(resolve(ts, body, row.company_id, DEBIT if kind == "debit" else CREDIT))
+    return ts["transactions"].update(row, {**changes, "updated_at": touch(ts)})
+
+
+def delete(ts: TenantStore, row: Transaction) -> None:
+    if row.auto_created:
+        # RULE TRX-4: revert or cancel the payable/receivable that created it instead.
+        raise ValidationFailed(
+            "This transaction was created by settling a payable or receivable; revert the "
+            "source to pending instead.", field="id")
+    for link in list(ts["attachment_links"].where(owner_id=row.id)):
+        ts["attachment_links"].delete(link)
+    ts["transactions"].delete(row)
+
+
+def view(ts: TenantStore, row: Transaction, *, detail: bool = False) -> dict[str, Any]:
+    out = public(row, FIELDS)
+    out["amount"] = money(row.amount)
+    out["person_name"] = name_of(ts, "people", row.person_id)
+    out["category_name"] = name_of(ts, "categories", row.category_id)
+    out["cost_center_name"] = name_of(ts, "cost_centers", row.cost_center_id)
+    return out

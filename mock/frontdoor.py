@@ -1,0 +1,97 @@
+"""What happens before Connexion routes a request: the mock's own pages, 405s, body limits.
+
+- `/__mock/…` (admin) and `/docs`, `/api/v1/openapi.{json,yaml}` are served by small Starlette
+  apps mounted here, outside the public API.
+- A known path with a method the spec does not define is 405 with an `Allow` header listing
+  every method of that path (Connexion 3.3 lists only the first route's methods).
+- Bodies are capped: `Content-Length` over the limit is refused before anything is read, and a
+  body without one is counted as it streams and cut off at the limit (413, G-12, ATT-1).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock.errors import ApiProblem
+
+JSON_BODY_LIMIT = 1024 * 1024
+# ATT-1's 10 MB file, plus room for the multipart framing and the title.
+UPLOAD_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024
+
+
+@dataclass(frozen=True)
+class PathMethods:
+    pattern: re.Pattern[str]
+    methods: tuple[str, ...]
+
+
+def compile_paths(base_path: str, paths: Mapping[str, Iterable[str]]) -> list[PathMethods]:
+    out = []
+    for template, methods in paths.items():
+        regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(base_path + template))
+        out.append(PathMethods(re.compile(f"^{regex}/?$"), tuple(sorted(methods))))
+    return out
+
+
+class FrontDoor:
+    def __init__(self, app: ASGIApp, *, mounts: Mapping[str, ASGIApp],
+                 paths: list[PathMethods], upload_paths: Iterable[str] = ()) -> None:
+        self.app = app
+        self.mounts = dict(mounts)
+        self.paths = paths
+        self.upload_paths = set(upload_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        for prefix, mounted in self.mounts.items():
+            if path == prefix or path.startswith(prefix + "/") or (
+                    prefix.endswith("/") and path.startswith(prefix)):
+                await mounted(scope, receive, send)
+                return
+        for known in self.paths:
+            if known.pattern.match(path):
+                if scope["method"] not in known.methods:
+                    raise ApiProblem(
+                        405, "method_not_allowed",
+                        f"{scope['method']} is not defined for this path.",
+                        headers={"Allow": ", ".join(known.methods)},
+                    )
+                break
+        limit = UPLOAD_BODY_LIMIT if (scope["method"] == "POST" and path in self.upload_paths) \
+            else JSON_BODY_LIMIT
+        await self.app(scope, _capped(scope, receive, limit), send)
+
+
+def _too_large(limit: int) -> ApiProblem:
+    return ApiProblem(413, "payload_too_large",
+                      f"The request body is larger than {limit} bytes.", limit=limit)
+
+
+def _capped(scope: Scope, receive: Receive, limit: int) -> Receive:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                raise ApiProblem(400, "bad_request", "Content-Length is not a number.") from None
+            if declared > limit:
+                raise _too_large(limit)
+    seen = 0
+
+    async def receive_capped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _too_large(limit)
+        return message
+
+    return receive_capped

@@ -1,0 +1,167 @@
+"""Idempotent writes (RULE G-5): `(tenant, Idempotency-Key)` -> the first response, for 24 h.
+
+An ASGI middleware placed after auth and validation, so only requests that began executing
+are remembered. A replay of the same method, path and body returns the stored status, body and
+headers with `Idempotent-Replayed: true` and runs nothing; the same key with another request is
+422; the same key while the first is still running is 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock.auth import CONTEXT, ROUTING
+from mock.errors import ApiProblem, render
+
+TTL = timedelta(hours=24)
+HEADER = b"idempotency-key"
+REPLAYED = (b"idempotent-replayed", b"true")
+# Headers recomputed on every answer rather than replayed.
+UNREPLAYED = {b"content-length", b"date", b"server"}
+
+
+@dataclass
+class Entry:
+    fingerprint: str
+    expires_at: datetime
+    status: int = 0
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: bytes = b""
+    done: bool = False
+
+
+class IdempotencyCache:
+    """Entries in insertion order; with one TTL that is also expiry order, so eviction pops
+    from the front and memory stays bounded by the traffic of one TTL window."""
+
+    def __init__(self, now: Callable[[], datetime], ttl: timedelta = TTL) -> None:
+        self._now = now
+        self._ttl = ttl
+        self._entries: OrderedDict[tuple[str, str], Entry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def evict(self) -> None:
+        now = self._now()
+        while self._entries:
+            key, entry = next(iter(self._entries.items()))
+            if entry.expires_at > now:
+                break
+            del self._entries[key]
+
+    def get(self, tenant: str, key: str) -> Entry | None:
+        self.evict()
+        return self._entries.get((tenant, key))
+
+    def begin(self, tenant: str, key: str, fingerprint: str) -> Entry:
+        entry = Entry(fingerprint=fingerprint, expires_at=self._now() + self._ttl)
+        self._entries[(tenant, key)] = entry
+        return entry
+
+    def abandon(self, tenant: str, key: str) -> None:
+        self._entries.pop((tenant, key), None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """Same request = same method, path and JSON value (key order and spacing do not count)."""
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = body
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
+
+
+async def _send_problem(send: Send, exc: BaseException) -> tuple[int, list[tuple[bytes, bytes]],
+                                                                 bytes]:
+    status, headers, body = render(exc)
+    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    await send({"type": "http.response.start", "status": status,
+                "headers": [*raw, (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+    return status, raw, body
+
+
+class IdempotencyMiddleware:
+    """Wraps the operations the spec marks with the Idempotency-Key header."""
+
+    def __init__(self, app: ASGIApp, *, cache: IdempotencyCache,
+                 operations: Collection[str]) -> None:
+        self.app = app
+        self.cache = cache
+        self.operations = frozenset(operations)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        extensions = scope.get("extensions", {})
+        operation_id = extensions.get(ROUTING, {}).get("operation_id")
+        key = None
+        if scope["type"] == "http" and operation_id in self.operations:
+            key = next((v.decode("latin-1") for k, v in scope["headers"] if k == HEADER), None)
+        principal = extensions.get(CONTEXT, {}).get("principal")
+        if key is None or principal is None:
+            await self.app(scope, receive, send)
+            return
+
+        messages: list[Message] = []
+        more = True
+        while more:
+            message = await receive()
+            messages.append(message)
+            more = message.get("more_body", False)
+        body = b"".join(m.get("body", b"") for m in messages)
+        replay = iter(messages)
+
+        async def receive_again() -> Message:
+            return next(replay, None) or await receive()
+
+        tenant = principal.tenant
+        print_ = fingerprint(scope["method"], scope["path"], body)
+        entry = self.cache.get(tenant, key)
+        if entry is not None:
+            if not entry.done:
+                raise ApiProblem(409, "idempotency_key_in_flight",
+                                 "A request with this Idempotency-Key is still being processed.")
+            if entry.fingerprint != print_:
+                raise ApiProblem(422, "idempotency_key_reused",
+                                 "This Idempotency-Key was used for a different request.")
+            await send({"type": "http.response.start", "status": entry.status,
+                        "headers": [*entry.headers, REPLAYED,
+                                    (b"content-length", str(len(entry.body)).encode())]})
+            await send({"type": "http.response.body", "body": entry.body})
+            return
+
+        entry = self.cache.begin(tenant, key, print_)
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+                entry.headers = [(k, v) for k, v in message.get("headers", [])
+                                 if k.lower() not in UNREPLAYED]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive_again, capture)
+        except Exception as exc:  # every failure is answered here, and remembered
+            if entry.status:  # the answer had already started: nothing sound to remember
+                self.cache.abandon(tenant, key)
+                raise
+            entry.status, entry.headers, body_bytes = await _send_problem(send, exc)
+            chunks = [body_bytes]
+        except BaseException:  # cancelled (client gone): forget the key, let it be retried
+            self.cache.abandon(tenant, key)
+            raise
+        entry.body = b"".join(chunks)
+        entry.done = True
