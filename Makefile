@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WORKERS ?= auto
 
-.PHONY: help mock test lint spec conformance selfcheck bench clean
+.PHONY: help mock test lint spec conformance property-thorough selfcheck bench clean
 
 help:
 	@echo "make mock        run the stateful mock on http://127.0.0.1:8080/v1 with demo data"
@@ -33,3 +33,14 @@ spec: $(STAMP)
 
 clean:
 	rm -rf $(VENV) spec/build .pytest_cache .hypothesis
+
+# --- the suites -----------------------------------------------------------------------------
+# With no BASE_URL the suites start the mock themselves (the embedded default).
+conformance: $(STAMP)
+	$(BIN)/python -m conformance $(if $(BASE_URL),--base-url $(BASE_URL)) \
+	  $(if $(TOKEN_A),--token-a $(TOKEN_A)) $(if $(TOKEN_B),--token-b $(TOKEN_B)) \
+	  $(if $(SECRET),--secret $(SECRET)) $(if $(MODE),--mode $(MODE)) $(CONFORMANCE_ARGS)
+
+property-thorough: $(STAMP)
+	$(BIN)/python -m pytest property_tests -p no:cacheprovider --hypothesis-profile thorough \
+	  $(if $(BASE_URL),--base-url $(BASE_URL))

@@ -4,7 +4,6 @@ tests, and off with `--no-admin`. JSON in, JSON out; no auth (the mock binds to 
 from __future__ import annotations
 
 from typing import Any
-from unittest.mock import seeding
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -12,6 +11,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from fixtures import seed, tokens
+from mock import seeding
 from mock.clock import iso
 from mock.idempotency import IdempotencyCache
 from mock.store import Store
