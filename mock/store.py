@@ -62,12 +62,12 @@ class TableSpec:
 
 
 def sort_key(value: Any, kind: SortKind) -> tuple[int, Any]:
-    """Nulls first, then values; names compare case-insensitively."""
+    """Values first, nulls last (ascending); names compare case-insensitively."""
     if value is None:
-        return (0, "")
+        return (1, "")
     if kind == "ci":
-        return (1, str(value).casefold())
-    return (1, value)
+        return (0, str(value).casefold())
+    return (0, value)
 
 
 def key_to_json(key: tuple[int, Any]) -> list[Any]:
@@ -79,7 +79,7 @@ def key_from_json(raw: Any, kind: SortKind) -> tuple[int, Any]:
     if not (isinstance(raw, list) and len(raw) == 2 and raw[0] in (0, 1)):
         raise ValueError("bad cursor key")
     flag, value = raw
-    if kind == "decimal" and flag:
+    if kind == "decimal" and not flag:
         value = Decimal(str(value))
     elif not isinstance(value, str | int | bool):
         raise ValueError("bad cursor key")
