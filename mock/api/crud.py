@@ -12,6 +12,7 @@ from typing import Any
 
 from connexion.context import context, scope
 from connexion.lifecycle import ConnexionResponse
+from starlette.datastructures import QueryParams
 
 from mock.domain.base import Resource, get_row
 from mock.errors import ApiProblem
@@ -68,7 +69,11 @@ class Handlers:
         """RULE G-4: a keyset page of the tenant's rows, filtered and sorted."""
         ts = tenant()
         spec = self.module.SPEC
-        limit = params.get("limit") or params.get("per_page") or DEFAULT_LIMIT
+        # Connexion fills in limit's spec default (25), so per_page (its alias) only counts
+        # when the client did not send limit itself; when both are sent, limit wins.
+        sent = QueryParams(scope.get("query_string", b""))
+        limit = params.get("limit") if "limit" in sent else params.get("per_page")
+        limit = limit or DEFAULT_LIMIT
         sort = params.get("sort") or spec.default_sort
         filters = {}
         for name, value in params.items():
