@@ -7,22 +7,27 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fixtures import seed, tokens
 from mock import seeding
 from mock.clock import iso
+from mock.domain.errors import DomainError
+from mock.errors import ApiProblem, render
 from mock.idempotency import IdempotencyCache
 from mock.store import Store
 
 PREFIX = "/__mock"
 
 
-def _problem(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"type": "about:blank", "title": "Bad Request", "status": status,
-                         "detail": detail}, status_code=status,
-                        media_type="application/problem+json")
+def _problem(status: int, detail: str) -> Response:
+    return _render(ApiProblem(status, "bad_request", detail))
+
+
+def _render(exc: Exception) -> Response:
+    status, headers, body = render(exc)
+    return Response(body, status_code=status, headers=headers)
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -63,7 +68,10 @@ def admin_app(store: Store, cache: IdempotencyCache, secret: str) -> Starlette:
             if resource not in seed.LARGE_RESOURCES:
                 return _problem(400, f"resource must be one of {seed.LARGE_RESOURCES}")
             steps = seed.large_dataset(tenant, rows, seed=number, resource=resource)
-        applied = seeding.apply(store.tenant(tenant), steps)
+        try:
+            applied = seeding.apply(store.tenant(tenant), steps)
+        except DomainError as exc:  # e.g. seeding twice: the demo's CNPJs already exist
+            return _render(exc)
         return JSONResponse({"tenant": tenant, "steps": applied})
 
     async def mint(request: Request) -> JSONResponse:
