@@ -23,7 +23,7 @@ from mock.clock import Clock
 from mock.pagination import CursorCodec, Position
 
 SortKind = Literal["text", "ci", "decimal"]
-FilterOp = Literal["eq", "contains"]
+FilterOp = Literal["eq", "contains", "join"]
 
 # Below this selectivity a filtered page walks the sort index and skips non-matching rows;
 # above it, it ranks only the candidates of the equality index.
@@ -34,11 +34,17 @@ DEFAULT_BLOB_CAP = 256 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Filter:
-    """A list filter: query parameter -> row attribute, equality (indexed) or contains."""
+    """A list filter: query parameter -> row attribute, equality (indexed) or contains.
+
+    `op="join"` answers the filter from another table of the tenant: `join(tables, value)`
+    gives the ids of the matching rows (attachments linked to a payable, through the
+    `attachment_links` index), so no copy of the link has to live on the row itself.
+    """
 
     attr: str
     op: FilterOp = "eq"
     convert: Callable[[Any], Any] | None = None
+    join: Callable[[Mapping[str, Table], Any], set[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,10 @@ def key_from_json(raw: Any, kind: SortKind) -> tuple[int, Any]:
 class Table:
     """Rows of one resource in one tenant, with the indexes its sorts and filters need."""
 
-    def __init__(self, spec: TableSpec) -> None:
+    def __init__(self, spec: TableSpec, tables: Mapping[str, Table] | None = None) -> None:
         self.spec = spec
+        # The tenant's other tables, for `join` filters.
+        self.tables: Mapping[str, Table] = tables if tables is not None else {}
         self.rows: dict[str, Any] = {}
         # Soft-deleted rows (PER-5) leave every index but stay resolvable for denormalised names.
         self.tombstones: dict[str, Any] = {}
@@ -161,14 +169,15 @@ class Table:
         descending = sort.startswith("-")
         name = sort.lstrip("-")
         kind = self.spec.sorts[name]
-        checks = self._predicates(filters)
+        joined = self._joins(filters)
+        checks = self._predicates(filters, joined)
         start = None if after is None else (*after.key, after.id)
 
         eq_sets = [
             self._eq[f.attr].get(value, set())
             for param, value in filters.items()
             if (f := self.spec.filters[param]).op == "eq"
-        ]
+        ] + list(joined.values())
         smallest = min(eq_sets, key=len) if eq_sets else None
         if smallest is not None and len(smallest) * DENSE_FILTER_RATIO < len(self.rows):
             entries = self._rank(smallest, name, kind, start, descending, limit + 1, checks)
@@ -206,12 +215,24 @@ class Table:
                 if not ids:
                     del self._eq[attr][getattr(row, attr)]
 
-    def _predicates(self, filters: Mapping[str, Any]) -> list[Callable[[Any], bool]]:
+    def _joins(self, filters: Mapping[str, Any]) -> dict[str, set[str]]:
+        out = {}
+        for param, value in filters.items():
+            f = self.spec.filters[param]
+            if f.op == "join":
+                assert f.join is not None, f"join filter {param} needs a join function"
+                out[param] = {i for i in f.join(self.tables, value) if i in self.rows}
+        return out
+
+    def _predicates(self, filters: Mapping[str, Any],
+                    joined: Mapping[str, set[str]]) -> list[Callable[[Any], bool]]:
         checks: list[Callable[[Any], bool]] = []
         for param, value in filters.items():
             f = self.spec.filters[param]
             if f.op == "eq":
                 checks.append(lambda r, a=f.attr, v=value: getattr(r, a) == v)
+            elif f.op == "join":
+                checks.append(lambda r, ids=joined[param]: r.id in ids)
             else:
                 needle = str(value).casefold()
                 checks.append(
@@ -273,7 +294,9 @@ class TenantStore:
         self.lock = store.lock
         self.cursors = store.cursors
         self.blob_cap = store.blob_cap
-        self.tables: dict[str, Table] = {s.resource: Table(s) for s in store.specs}
+        self.tables: dict[str, Table] = {}
+        for s in store.specs:
+            self.tables[s.resource] = Table(s, self.tables)
         self.blobs: dict[str, bytes] = {}
 
     def __getitem__(self, resource: str) -> Table:

@@ -67,7 +67,8 @@ def _bank_id(value: Any, field: str) -> str | None:
     return None if value is None else parse_uuid(value, field)
 
 
-# RULE ACC-3: PATCH is partial; `balance` is never writable (ACC-2), company_id is fixed.
+# RULE ACC-3: PATCH is partial; `balance` is never writable (ACC-2). `company_id` is writable
+# (spec's AccountUpdate, seed) but checked apart, in `update`.
 WRITABLE = {"name": required_text, "type": _type, "bank_id": _bank_id, "agency": text,
             "agency_digit": text, "account_number": text, "account_digit": text,
             "disable_reconcile": flag, "active": flag}
@@ -79,8 +80,9 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
     company = reference(ts, "companies", body["company_id"], "company_id")
     fields = pick(body, WRITABLE)
     # RULE ACC-2: `balance` on create is an opening seed, default 0.00.
-    opening = parse_money(body["balance"], "balance") if body.get("balance") is not None \
-        else Decimal("0.00")
+    # The seed may be negative (an overdrawn account): the spec's SignedMoneyInput.
+    opening = parse_money(body["balance"], "balance", signed=True) \
+        if body.get("balance") is not None else Decimal("0.00")
     row = Account(
         **row_base(ts, row_id), company_id=company.id, name=fields["name"], type=fields["type"],
         bank_id=fields.get("bank_id"), agency=fields.get("agency"),
@@ -93,18 +95,39 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
 
 
 def update(ts: TenantStore, row: Account, body: dict[str, Any]) -> Account:
-    return ts["accounts"].update(row, {**pick(body, WRITABLE), "updated_at": touch(ts)})
+    # RULE ACC-3: only the fields present are written; `active: false` soft-deactivates.
+    changes = pick(body, WRITABLE)
+    if body.get("company_id") is not None:
+        # RULE ACC-1 / G-3: a company of the workspace, else 422 naming the field.
+        company = reference(ts, "companies", body["company_id"], "company_id")
+        if company.id != row.company_id:
+            counts = usage(ts, row.id)
+            if any(counts.values()):
+                # Moving a used account would leave its transactions in another company
+                # than their account (TRX-1): refused like a delete (ACC-4).
+                raise InUse("The account is in use; it cannot move to another company.",
+                            usage=counts)
+            changes["company_id"] = company.id
+    return ts["accounts"].update(row, {**changes, "updated_at": touch(ts)})
 
 
 def usage(ts: TenantStore, account_id: str) -> dict[str, int]:
+    """RULE ACC-4: the rows that use the account, per kind (a bill uses it as its settlement
+    account or as its expected account)."""
+    def bills(resource: str) -> int:
+        table = ts[resource]
+        return len({r.id for field in ("financial_account_id", "expected_account_id")
+                    for r in table.where(**{field: account_id})})
+
     return {
         "transactions": ts["transactions"].count(financial_account_id=account_id),
-        "payables": ts["payables"].count(financial_account_id=account_id),
-        "receivables": ts["receivables"].count(financial_account_id=account_id),
+        "payables": bills("payables"),
+        "receivables": bills("receivables"),
     }
 
 
 def delete(ts: TenantStore, row: Account) -> None:
+    # RULE ACC-4: refused while any transaction, payable or receivable uses the account.
     counts = usage(ts, row.id)
     if any(counts.values()):
         # RULE ACC-4: in use -> 422 with the usage breakdown.
@@ -114,13 +137,14 @@ def delete(ts: TenantStore, row: Account) -> None:
 
 
 def balance(ts: TenantStore, row: Account) -> Decimal:
-    """RULE ACC-2: seed + Σ credits − Σ debits of posted (non-pending) transactions."""
+    """RULE ACC-2: the opening seed + Σ credits − Σ debits of the account's posted
+    (`is_pending` false) transactions, the auto-created ones of settlements (PAY-5) included.
+    Computed on read, so it can never drift from the rows; exact decimal, to the cent."""
     total = row.opening_balance
     for trx in ts["transactions"].where(financial_account_id=row.id):
-        if trx.is_pending:
-            continue
-        total += trx.amount if trx.type == "credit" else -trx.amount
-    return total
+        if not trx.is_pending:
+            total += trx.amount if trx.type == "credit" else -trx.amount
+    return total.quantize(Decimal("0.01"))
 
 
 def view(ts: TenantStore, row: Account, *, detail: bool = False) -> dict[str, Any]:

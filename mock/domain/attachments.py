@@ -1,9 +1,15 @@
-"""Attachments (`finance.attachments`): RULES ATT-1 … ATT-5 — the blob registry and its links."""
+"""Attachments (`finance.attachments`): RULES ATT-1 … ATT-5 — the blob registry and its links.
+
+The bytes live in `TenantStore.blobs`, capped per tenant by `TenantStore.blob_cap` so the mock
+cannot be filled up. Links live in the internal `attachment_links` table (`mock.domain.links`),
+the one source of truth for link counts, the delete guard and the `linked_to_*` filters.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import posixpath
+import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -13,9 +19,11 @@ from mock.domain.base import Row, public, row_base
 from mock.domain.errors import Conflict, NotFound, StorageFull, TooLarge, ValidationFailed
 from mock.domain.links import AttachmentLink
 from mock.domain.values import new_id, parse_uuid
-from mock.store import Filter, TableSpec, TenantStore
+from mock.store import Filter, Table, TableSpec, TenantStore
 
 MAX_BYTES = 10 * 1024 * 1024
+MAX_NAME = 255
+MAX_TITLE = 255
 # RULE ATT-1: the allowed types, by extension, with the MIME type stored for each.
 ALLOWED = {
     "pdf": "application/pdf",
@@ -27,10 +35,21 @@ ALLOWED = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-MIME_ALIASES = {"text/xml": "application/xml", "application/ofx": "application/x-ofx",
-                "image/jpg": "image/jpeg"}
+# Part types clients declare for the same files besides the stored one (browsers on Windows send
+# CSV as Excel's type); anything else declared is a mismatch. `application/octet-stream` and no
+# type at all mean "unknown" and always pass.
+DECLARED_ALIASES: dict[str, frozenset[str]] = {
+    "application/xml": frozenset({"text/xml"}),
+    "application/x-ofx": frozenset({"application/ofx"}),
+    "image/jpeg": frozenset({"image/jpg", "image/pjpeg"}),
+    "text/csv": frozenset({"application/csv", "text/plain", "application/vnd.ms-excel"}),
+}
+UNKNOWN_TYPES = frozenset({"", "application/octet-stream"})
+# Characters dropped from file names besides non-printables: quotes (they end a quoted header
+# parameter) and the ones Windows forbids in names.
+UNSAFE_NAME_CHARS = frozenset("\"'`<>|:*?")
 LINK_KINDS = {"payable": "payables", "receivable": "receivables", "transaction": "transactions"}
-INLINE = {"application/pdf", "image/png", "image/jpeg"}
+INLINE = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
 
 @dataclass(slots=True, kw_only=True)
@@ -42,18 +61,39 @@ class Attachment(Row):
     sha256: str
     uploaded_by: str | None
     uploaded_at: str
-    uploaded_on: str
+    uploaded_on: str  # the UTC day of `uploaded_at`, for the `uploaded_at` filter
+
+
+def _canonical_id(value: Any) -> str:
+    return parse_uuid(value, "id")
+
+
+def _linked_to(owner: str) -> Callable[[Mapping[str, Table], Any], set[str]]:
+    """The ids of the attachments linked to one parent row, from the links' `owner_id` index."""
+
+    def join(tables: Mapping[str, Table], owner_id: Any) -> set[str]:
+        return {link.attachment_id
+                for link in tables["attachment_links"].where(owner_id=owner_id, owner=owner)}
+
+    return join
 
 
 SPEC = TableSpec(
     resource="attachments",
     sorts={"uploaded_at": "text", "file_name": "ci", "size": "text", "created_at": "text"},
-    default_sort="-uploaded_at",
+    default_sort="-uploaded_at",  # RULE ATT-2
     filters={
-        "mime_type": Filter("mime_type"),
+        # MIME types compare case-insensitively (RFC 2045 §5.1); stored ones are lower case.
+        "mime_type": Filter("mime_type", convert=str.lower),
         "file_name": Filter("file_name", "contains"),
         "uploaded_by": Filter("uploaded_by"),
         "uploaded_at": Filter("uploaded_on", convert=str),
+        "linked_to_payable_id": Filter("id", "join", convert=_canonical_id,
+                                       join=_linked_to("payables")),
+        "linked_to_receivable_id": Filter("id", "join", convert=_canonical_id,
+                                          join=_linked_to("receivables")),
+        "linked_to_transaction_id": Filter("id", "join", convert=_canonical_id,
+                                           join=_linked_to("transactions")),
     },
 )
 FIELDS = ("id", "workspace_id", "file_name", "title", "mime_type", "size", "sha256",
@@ -61,40 +101,80 @@ FIELDS = ("id", "workspace_id", "file_name", "title", "mime_type", "size", "sha2
 
 
 def safe_name(raw: str) -> str:
-    """RULE ATT-1: a plain base name — no directories, no control characters."""
-    name = posixpath.basename(raw.replace("\\", "/")).strip()
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?')
-    if name in ("", ".", ".."):
-        raise ValidationFailed("the file needs a name", field="file")
-    return name[:255]
+    """RULE ATT-1: a plain base name — the last segment of any path (either slash), without
+    control or invisible characters, quotes or characters Windows forbids, not hidden, at most
+    255 characters with its extension kept."""
+    name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in UNSAFE_NAME_CHARS)
+    name = name.strip().lstrip(".").rstrip(". ")
+    if not name:
+        raise ValidationFailed("the file needs a name (a plain file name, not a path)",
+                               field="file")
+    if len(name) > MAX_NAME:
+        stem, dot, ext = name.rpartition(".")
+        if dot and len(ext) < 16:
+            name = f"{stem[:MAX_NAME - len(ext) - 1]}.{ext}"
+        else:
+            name = name[:MAX_NAME]
+    return name
+
+
+def extension(name: str) -> str:
+    return name.rpartition(".")[2].lower() if "." in name else ""
+
+
+def declared_type(value: str | None) -> str:
+    """The essence of a part's Content-Type (`text/csv; charset=utf-8` -> `text/csv`)."""
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def check_size(size: int) -> None:
+    """RULE ATT-1: over 10 MB is 413 (the handler asks before reading the spooled file)."""
+    if size > MAX_BYTES:
+        raise TooLarge(f"The file is larger than {MAX_BYTES} bytes (10 MB).", limit=MAX_BYTES)
+
+
+def _title(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed("title must be a string", field="title")
+    value = value.strip()
+    if len(value) > MAX_TITLE:
+        raise ValidationFailed(f"title must be at most {MAX_TITLE} characters", field="title")
+    return value or None
 
 
 def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) -> Attachment:
-    """`body`: file_name, content (bytes), optional mime_type, title and uploaded_by."""
+    """`body`: file_name, content (bytes), optional mime_type (the part's declared type), title
+    and uploaded_by."""
     content: bytes = body["content"]
+    # RULE ATT-1: the type comes from the (cleaned) name; the declared type must agree with it.
     name = safe_name(str(body.get("file_name") or ""))
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    ext = extension(name)
     if ext not in ALLOWED:
         raise ValidationFailed(
             f"file type not allowed; send one of {', '.join(sorted(ALLOWED))}", field="file")
     mime = ALLOWED[ext]
-    declared = MIME_ALIASES.get(body.get("mime_type") or "", body.get("mime_type"))
-    if declared not in (None, "", "application/octet-stream", mime):
+    declared = declared_type(body.get("mime_type"))
+    if declared not in UNKNOWN_TYPES | {mime} | DECLARED_ALIASES.get(mime, frozenset()):
         raise ValidationFailed(f"the declared type {declared} does not match .{ext}",
                                field="file")
-    if len(content) > MAX_BYTES:
-        raise TooLarge(f"the file is larger than {MAX_BYTES} bytes (10 MB)")
+    check_size(len(content))
+    if not content:
+        raise ValidationFailed("the file is empty", field="file")
     if mime in MAGIC and not content.startswith(MAGIC[mime]):
         # RULE ATT-1: PDF/PNG/JPEG must carry their magic bytes.
         raise ValidationFailed(f"the content is not a {ext.upper()} file", field="file")
+    title = _title(body.get("title"))
     if ts.blob_bytes + len(content) > ts.blob_cap:
-        raise StorageFull("this workspace's attachment storage is full")
+        raise StorageFull(f"This workspace's attachment storage ({ts.blob_cap} bytes) is full; "
+                          "delete attachments first.", limit=ts.blob_cap)
     base = row_base(ts, row_id)
     row = Attachment(
-        **base, file_name=name, title=body.get("title") or None, mime_type=mime,
-        size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-        uploaded_by=body.get("uploaded_by"), uploaded_at=base["created_at"],
-        uploaded_on=base["created_at"][:10],
+        **base, file_name=name, title=title, mime_type=mime, size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(), uploaded_by=body.get("uploaded_by"),
+        uploaded_at=base["created_at"], uploaded_on=base["created_at"][:10],
     )
     ts.blobs[row.id] = content
     return ts["attachments"].insert(row)
@@ -104,8 +184,12 @@ def update(ts: TenantStore, row: Attachment, body: dict[str, Any]) -> Attachment
     raise NotImplementedError("attachments have no PATCH operation")
 
 
+def content(ts: TenantStore, row: Attachment) -> bytes:
+    return ts.blobs[row.id]
+
+
 def link_counts(ts: TenantStore, attachment_id: str) -> dict[str, int]:
-    counts = {"payables": 0, "receivables": 0, "transactions": 0}
+    counts = dict.fromkeys(LINK_KINDS.values(), 0)
     for link in ts["attachment_links"].where(attachment_id=attachment_id):
         counts[link.owner] += 1
     return counts
@@ -114,10 +198,10 @@ def link_counts(ts: TenantStore, attachment_id: str) -> dict[str, int]:
 def delete(ts: TenantStore, row: Attachment) -> None:
     counts = link_counts(ts, row.id)
     if any(counts.values()):
-        # RULE ATT-5: unlink first.
+        # RULE ATT-5: unlink first; `details` says from how many rows of each kind.
         raise Conflict("The attachment is still linked; unlink it first.", details=counts)
-    ts.blobs.pop(row.id, None)
     ts["attachments"].delete(row)
+    del ts.blobs[row.id]  # RULE ATT-5: the bytes go with the row
 
 
 def _target(ts: TenantStore, body: dict[str, Any]) -> tuple[str, str]:
@@ -133,13 +217,12 @@ def _target(ts: TenantStore, body: dict[str, Any]) -> tuple[str, str]:
 
 
 def _existing(ts: TenantStore, row: Attachment, owner: str, target_id: str) -> Any:
-    for link in ts["attachment_links"].where(attachment_id=row.id, owner_id=target_id):
-        if link.owner == owner:
-            return link
-    return None
+    found = ts["attachment_links"].where(attachment_id=row.id, owner_id=target_id, owner=owner)
+    return next(iter(found), None)
 
 
 def link(ts: TenantStore, row: Attachment, body: dict[str, Any]) -> dict[str, Any]:
+    """RULE ATT-4: link to a payable, receivable or transaction of the tenant; twice is 409."""
     owner, target_id = _target(ts, body)
     if _existing(ts, row, owner, target_id) is not None:
         raise Conflict("The attachment is already linked to that record.")
@@ -149,6 +232,7 @@ def link(ts: TenantStore, row: Attachment, body: dict[str, Any]) -> dict[str, An
 
 
 def unlink(ts: TenantStore, row: Attachment, body: dict[str, Any]) -> None:
+    """RULE ATT-4: remove one link; 404 when there is no such link."""
     owner, target_id = _target(ts, body)
     existing = _existing(ts, row, owner, target_id)
     if existing is None:
@@ -157,14 +241,17 @@ def unlink(ts: TenantStore, row: Attachment, body: dict[str, Any]) -> None:
 
 
 def disposition(row: Attachment) -> str:
-    """RULE ATT-3: inline for PDF and images, attachment otherwise; the name quoted safely."""
+    """RULE ATT-3: `inline` for PDF and images, `attachment` otherwise, with the name as an
+    ASCII quoted-string fallback plus the exact UTF-8 name (RFC 6266 §4.3, RFC 8187)."""
     kind = "inline" if row.mime_type in INLINE else "attachment"
-    ascii_name = row.file_name.encode("ascii", "replace").decode().replace('"', "")
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.file_name)}"
+    fallback = "".join(ch if " " <= ch <= "~" and ch not in '"\\' else "_"
+                       for ch in row.file_name)
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(row.file_name, safe='')}"
 
 
 def view(ts: TenantStore, row: Attachment, *, detail: bool = False,
          base_url: str = "") -> dict[str, Any]:
+    """RULE ATT-2: the metadata row, with an absolute `download_url` and the link counts."""
     out = public(row, FIELDS)
     counts = link_counts(ts, row.id)
     out["linked_payables_count"] = counts["payables"]

@@ -59,7 +59,7 @@ def touch(ts: TenantStore) -> str:
 
 def get_row(ts: TenantStore, resource: str, row_id: str) -> Any:
     """The row, or 404 whether it is missing or another tenant's (G-3, G-11)."""
-    row = ts[resource].get(row_id)
+    row = ts[resource].get(row_id.lower())  # a UUID in any case names the same row
     if row is None:
         raise NotFound(f"No {resource} row with id {row_id}.")
     return row

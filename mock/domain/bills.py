@@ -1,19 +1,25 @@
 """Payables and receivables: one implementation of the mirrored rules PAY-1 … PAY-10 (REC).
 
-`payables.py` and `receivables.py` only name their side: status word, polarity, scope and the
+`payables.py` and `receivables.py` only name their side: status word, polarity, and the
 payment-instruction fields payables carry.
+
+Every write checks the whole request before it changes anything, so a refused request leaves
+no trace (G-12): creates and updates first validate, then resolve `*_name` references (the only
+step that may insert other rows), then write.
 """
 
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from mock.domain import transactions
 from mock.domain.base import (
+    Converter,
     Row,
     flag,
     name_of,
@@ -27,15 +33,20 @@ from mock.domain.base import (
     touch,
 )
 from mock.domain.errors import ValidationFailed
-from mock.domain.links import Allocation, TaxCharge
+from mock.domain.links import Allocation, TaxCharge, children
 from mock.domain.references import Polarity, resolve
 from mock.domain.values import CENT, money, new_id, parse_business_date, parse_money, parse_uuid
 from mock.store import Filter, TableSpec, TenantStore
 
 PERIOD_MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3, "semiannual": 6, "annual": 12}
 PERIOD_DAYS = {"weekly": 7, "biweekly": 14}
+# A recurrence without `total_installments` repeats the full amount this many times (PAY-3).
 RECURRING_OCCURRENCES = 12
+MAX_INSTALLMENTS = 360
+KINDS = ("normal", "installment", "recurring")
 MONEY_FIELDS = ("amount", "interest_amount", "discount_amount", "ticket_amount")
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,12 @@ class Side:
     settled: str  # "paid" | "received"
     polarity: Polarity
     transaction_type: str  # "debit" | "credit"
-    extra_fields: tuple[str, ...] = ()
+    # Payment-instruction fields (payables only): name -> converter, stored in `Bill.extra`.
+    extra_fields: Mapping[str, Converter] = field(default_factory=dict)
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        return ("pending", self.settled, "cancelled")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -84,15 +100,33 @@ class Bill(Row):
     @property
     def nominal_amount(self) -> Decimal:
         # RULE PAY-7: derived, never stored or written.
-        return self.amount + self.interest_amount - self.discount_amount
+        return nominal(self.amount, self.interest_amount, self.discount_amount)
+
+
+def nominal(amount: Decimal, interest: Decimal, discount: Decimal) -> Decimal:
+    """RULE PAY-7: `nominal_amount = amount + interest_amount − discount_amount`."""
+    return amount + interest - discount
+
+
+@dataclass(frozen=True)
+class Share:
+    """One rateio share as requested (PAY-2)."""
+
+    cost_center_id: str
+    amount: Decimal
+    percentage: Decimal | None
 
 
 def _date(value: Any, name: str) -> str | None:
     return None if value is None else parse_business_date(value, name)
 
 
+def _required_date(value: Any, name: str) -> str:
+    return parse_business_date(value, name)
+
+
 def _money(value: Any, name: str) -> Decimal:
-    return Decimal("0.00") if value is None else parse_money(value, name)
+    return ZERO if value is None else parse_money(value, name)
 
 
 def _positive(value: Any, name: str) -> Decimal:
@@ -103,6 +137,12 @@ def _account(value: Any, name: str) -> str | None:
     return None if value is None else parse_uuid(value, name)
 
 
+def _kind(value: Any, name: str) -> str:
+    if value not in KINDS:
+        raise ValidationFailed(f"{name} must be one of {', '.join(KINDS)}", field=name)
+    return str(value)
+
+
 def _period(value: Any, name: str) -> str | None:
     if value in (None, ""):
         return None
@@ -111,9 +151,11 @@ def _period(value: Any, name: str) -> str | None:
     return str(value)
 
 
-WRITABLE = {
-    "description": required_text, "amount": _positive, "due_date": _date,
-    "competence_date": _date, "type": text, "payment_method_kind": text,
+# RULE PAY-10: only these (plus status, payment_date, the references and the children) are
+# written; `id`, `created_at`, `transaction_id`, names, counts, `is_reconciled` are dropped.
+WRITABLE: dict[str, Converter] = {
+    "description": required_text, "amount": _positive, "due_date": _required_date,
+    "competence_date": _date, "type": _kind, "payment_method_kind": text,
     "financial_account_id": _account, "expected_account_id": _account, "document": text,
     "document_date": _date, "document_number": text, "notes": text, "ir_relevant": flag,
     "interest_amount": _money, "discount_amount": _money, "ticket_amount": _money,
@@ -125,6 +167,7 @@ def table_spec(resource: str) -> TableSpec:
         resource=resource,
         sorts={"due_date": "text", "amount": "decimal", "payment_date": "text",
                "competence_date": "text", "created_at": "text", "updated_at": "text"},
+        # RULES PAY/REC: default sort `due_date`.
         default_sort="due_date",
         filters={
             "company_id": Filter("company_id"),
@@ -143,11 +186,16 @@ def table_spec(resource: str) -> TableSpec:
             "ir_relevant": Filter("ir_relevant"),
             "group_id": Filter("group_id"),
         },
-        indexes=("transaction_id",),
+        # Guards look bills up by these (ACC-4 counts `expected_account_id` too).
+        indexes=("transaction_id", "expected_account_id"),
     )
 
 
-def _add_period(start: str, period: str, steps: int) -> str:
+# -- series (PAY-3) ------------------------------------------------------------------------
+
+
+def add_period(start: str, period: str, steps: int) -> str:
+    """`start` moved `steps` periods on; month steps clamp to the month's last day."""
     day = date.fromisoformat(start)
     if period in PERIOD_DAYS:
         return (day + timedelta(days=PERIOD_DAYS[period] * steps)).isoformat()
@@ -163,14 +211,67 @@ def split(total: Decimal, parts: int) -> list[Decimal]:
     return [share] * (parts - 1) + [total - share * (parts - 1)]
 
 
-def _allocations(ts: TenantStore, body: dict[str, Any], amount: Decimal, company_id: str,
-                 ) -> list[tuple[str, Decimal, Decimal | None]]:
-    """RULE PAY-2: rateio shares add up to the amount, or their percentages to 100."""
-    items = body.get("cost_centers") or []
-    if not isinstance(items, list):
-        raise ValidationFailed("cost_centers must be a list", field="cost_centers")
-    out: list[tuple[str, Decimal, Decimal | None]] = []
-    by_pct = bool(items) and all(i.get("amount") in (None, 0, "0", "0.00") for i in items)
+def _installments(body: Mapping[str, Any]) -> int:
+    value = body.get("total_installments")
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INSTALLMENTS:
+        raise ValidationFailed(f"total_installments must be an integer from 1 to "
+                               f"{MAX_INSTALLMENTS}", field="total_installments")
+    return value
+
+
+def _series(total: Decimal, installments: int, period: str | None,
+            kind: str | None) -> tuple[list[Decimal], str]:
+    """RULE PAY-3: the rows' amounts and their `type`. Installments split the amount (the
+    remainder cent to the last); a recurrence alone repeats it RECURRING_OCCURRENCES times."""
+    if installments > 1:
+        if total < CENT * installments:
+            raise ValidationFailed("amount is too small to split into that many installments",
+                                   field="total_installments")
+        return split(total, installments), "installment"
+    if period is not None:
+        return [total] * RECURRING_OCCURRENCES, "recurring"
+    return [total], kind or "normal"
+
+
+# -- children: rateio and tax charges (PAY-2) ----------------------------------------------
+
+
+def _items(body: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
+    items = body.get(name)
+    if items is None:
+        return []
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ValidationFailed(f"{name} must be a list of objects", field=name)
+    return items
+
+
+def _nonzero(value: Any) -> bool:
+    """Whether a share sends an amount (the seed's template sends `0` for "none")."""
+    if value is None:
+        return False
+    try:
+        return isinstance(value, bool) or Decimal(str(value)) != 0
+    except InvalidOperation:
+        return True  # parse_money refuses it with the field named
+
+
+def _allocations(ts: TenantStore, body: Mapping[str, Any], amount: Decimal,
+                 company_id: str) -> list[Share]:
+    """RULE PAY-2: rateio shares add up to the amount, or their percentages to 100 (else 422).
+
+    A rateio is by amount when every share sends a non-zero `amount`, by percentage when none
+    does; the two cannot be mixed. Percentage shares get their amounts computed, the rounding
+    remainder on the last share so the amounts add up exactly too."""
+    items = _items(body, "cost_centers")
+    if not items:
+        return []
+    by_amount = [_nonzero(i.get("amount")) for i in items]
+    if any(by_amount) and not all(by_amount):
+        raise ValidationFailed("rateio shares are all by amount or all by percentage",
+                               field="cost_centers")
+    shares: list[Share] = []
     for n, item in enumerate(items):
         where = f"cost_centers[{n}]"
         center = reference(ts, "cost_centers", item.get("cost_center_id"),
@@ -178,31 +279,47 @@ def _allocations(ts: TenantStore, body: dict[str, Any], amount: Decimal, company
         if center.company_id != company_id:
             raise ValidationFailed("cost center of another company",
                                    field=f"{where}.cost_center_id")
-        if by_pct:
-            pct = parse_money(item.get("percentage"), f"{where}.percentage")
-            out.append((center.id, (amount * pct / 100).quantize(CENT), pct))
+        pct = item.get("percentage")
+        percentage = None if pct is None else parse_money(pct, f"{where}.percentage")
+        if all(by_amount):
+            share = parse_money(item["amount"], f"{where}.amount", positive=True)
         else:
-            share = parse_money(item.get("amount"), f"{where}.amount", positive=True)
-            pct = item.get("percentage")
-            out.append((center.id, share,
-                        None if pct is None else parse_money(pct, f"{where}.percentage")))
-    if out and by_pct:
-        if sum(p for _, _, p in out if p is not None) != 100:
-            raise ValidationFailed("rateio percentages must add up to 100", field="cost_centers")
-        # Rounding leftovers go to the last share so the amounts add up exactly too.
-        last_id, last_amount, last_pct = out[-1]
-        out[-1] = (last_id, last_amount + amount - sum(a for _, a, _ in out), last_pct)
-    elif out and sum(a for _, a, _ in out) != amount:
-        raise ValidationFailed("rateio amounts must add up to the amount", field="cost_centers")
+            if percentage is None or percentage <= 0:
+                raise ValidationFailed("a rateio share needs a positive amount or percentage",
+                                       field=f"{where}.percentage")
+            share = ZERO
+        shares.append(Share(center.id, share, percentage))
+    if all(by_amount):
+        if sum(s.amount for s in shares) != amount:
+            raise ValidationFailed(f"rateio amounts must add up to the amount ({money(amount)})",
+                                   field="cost_centers")
+        return shares
+    if sum(s.percentage or ZERO for s in shares) != HUNDRED:
+        raise ValidationFailed("rateio percentages must add up to 100", field="cost_centers")
+    return _redistribute(shares, amount, amount)
+
+
+def _redistribute(shares: list[Share], base: Decimal, amount: Decimal) -> list[Share]:
+    """The shares scaled to `amount`: by percentage when they add up to 100, else in proportion
+    to their amounts over `base`; rounded down, the remainder on the last share."""
+    if not shares:
+        return []
+    by_pct = all(s.percentage is not None for s in shares) and \
+        sum(s.percentage or ZERO for s in shares) == HUNDRED
+    out = []
+    for s in shares[:-1]:
+        exact = amount * (s.percentage or ZERO) / HUNDRED if by_pct else amount * s.amount / base
+        out.append(Share(s.cost_center_id, exact.quantize(CENT, rounding=ROUND_DOWN),
+                         s.percentage))
+    last = shares[-1]
+    out.append(Share(last.cost_center_id, amount - sum(s.amount for s in out), last.percentage))
     return out
 
 
-def _tax_charges(ts: TenantStore, body: dict[str, Any]) -> list[tuple[str, Decimal, bool]]:
-    items = body.get("tax_charges") or []
-    if not isinstance(items, list):
-        raise ValidationFailed("tax_charges must be a list", field="tax_charges")
+def _tax_charges(ts: TenantStore, body: Mapping[str, Any]) -> list[tuple[str, Decimal, bool]]:
+    """RULE PAY-2: charges reference taxes of the workspace (another tenant's: 422, G-3)."""
     out = []
-    for n, item in enumerate(items):
+    for n, item in enumerate(_items(body, "tax_charges")):
         where = f"tax_charges[{n}]"
         tax = reference(ts, "taxes", item.get("tax_id"), f"{where}.tax_id")
         out.append((tax.id, parse_money(item.get("amount", 0), f"{where}.amount"),
@@ -210,47 +327,90 @@ def _tax_charges(ts: TenantStore, body: dict[str, Any]) -> list[tuple[str, Decim
     return out
 
 
+def _replace_children(ts: TenantStore, side: Side, row: Bill, shares: list[Share] | None,
+                      charges: list[tuple[str, Decimal, bool]] | None) -> None:
+    for resource, new in (("allocations", shares), ("tax_charges", charges)):
+        if new is None:
+            continue
+        for child in list(ts[resource].where(owner_id=row.id)):
+            ts[resource].delete(child)
+    for n, s in enumerate(shares or ()):
+        ts["allocations"].insert(Allocation(
+            id=new_id(), owner=side.resource, owner_id=row.id, cost_center_id=s.cost_center_id,
+            amount=s.amount, percentage=s.percentage, position=n))
+    for n, (tax_id, amt, withholding) in enumerate(charges or ()):
+        ts["tax_charges"].insert(TaxCharge(
+            id=new_id(), owner=side.resource, owner_id=row.id, tax_id=tax_id, amount=amt,
+            withholding=withholding, position=n))
+
+
+def _stored_shares(ts: TenantStore, row: Bill) -> list[Share]:
+    return [Share(a.cost_center_id, a.amount, a.percentage)
+            for a in children(ts, "allocations", row.id)]
+
+
+# -- create --------------------------------------------------------------------------------
+
+
+def _check_accounts(ts: TenantStore, company_id: str, fields: Mapping[str, Any]) -> None:
+    for name in ("financial_account_id", "expected_account_id"):
+        if fields.get(name) is not None:
+            account = reference(ts, "accounts", fields[name], name)
+            if account.company_id != company_id:
+                raise ValidationFailed(f"{name} belongs to another company", field=name)
+
+
+def _check_nominal(amount: Decimal, interest: Decimal, discount: Decimal) -> None:
+    if nominal(amount, interest, discount) < 0:
+        raise ValidationFailed("discount_amount exceeds amount + interest_amount",
+                               field="discount_amount")
+
+
+def _person_sent(body: Mapping[str, Any]) -> bool:
+    return body.get("person_id") is not None or body.get("person_name") not in (None, "")
+
+
 def create(side: Side, ts: TenantStore, body: dict[str, Any], *,
            row_id: str | None = None) -> Bill:
     require(body, "company_id", "description", "amount", "due_date")
     company = reference(ts, "companies", body["company_id"], "company_id")
-    if body.get("person_id") is None and body.get("person_name") in (None, ""):
+    if not _person_sent(body):
         # RULE PAY-1: a person is required, by id or by name.
         raise ValidationFailed("person_id or person_name is required", field="person_id")
     if body.get("status") not in (None, "pending"):
-        # RULE PAY-4: rows start pending; `draft` is never accepted.
-        raise ValidationFailed("a new row starts pending", field="status")
+        # RULE PAY-4: rows start pending; `draft` (or any other status) is never accepted.
+        raise ValidationFailed("a new row starts pending; settle it with PATCH",
+                               field="status")
     fields = pick(body, WRITABLE)
-    refs = resolve(ts, body, company.id, side.polarity)
-    _check_person_role(ts, side, refs.get("person_id"))
-    for account_field in ("financial_account_id", "expected_account_id"):
-        if fields.get(account_field):
-            reference(ts, "accounts", fields[account_field], account_field)
+    extra = pick(body, side.extra_fields)
+    _check_accounts(ts, company.id, fields)
     total = fields["amount"]
+    interest = fields.get("interest_amount", ZERO)
+    discount = fields.get("discount_amount", ZERO)
     period = _period(body.get("recurrence_period"), "recurrence_period")
-    installments = body.get("total_installments") or 1
-    if not isinstance(installments, int) or isinstance(installments, bool) or installments < 1:
-        raise ValidationFailed("total_installments must be a positive integer",
-                               field="total_installments")
-    # RULE PAY-3: installments split the amount; a recurrence repeats it.
-    if installments > 1:
-        amounts, kind = split(total, installments), "installment"
-    elif period is not None:
-        amounts, kind = [total] * RECURRING_OCCURRENCES, "recurring"
-    else:
-        amounts, kind = [total], fields.get("type") or "normal"
-    allocations = _allocations(ts, body, total, company.id)
+    amounts, kind = _series(total, _installments(body), period, fields.get("type"))
+    # RULE PAY-7: no row of the series may have a negative nominal amount.
+    _check_nominal(min(amounts), interest, discount)
+    shares = _allocations(ts, body, total, company.id)
     charges = _tax_charges(ts, body)
+    # RULE PAY-1, PER-2: last, so a refused request creates no find-or-create rows (G-12).
+    refs = resolve(ts, body, company.id, side.polarity, person_role=True)
+
     group_id = new_id() if len(amounts) > 1 else None
-    extra = {f: body.get(f) for f in side.extra_fields if f in body}
+    step = period or "monthly"
+    # Installments split each tax charge like the amount; a recurrence repeats it.
+    charge_parts = [split(amt, len(amounts)) if kind == "installment" else [amt] * len(amounts)
+                    for _, amt, _ in charges]
     first: Bill | None = None
     for n, share in enumerate(amounts):
-        base = row_base(ts, row_id if n == 0 else None)
+        competence = fields.get("competence_date")
+        if kind == "recurring" and competence is not None:
+            competence = add_period(competence, step, n)
         row = Bill(
-            **base, company_id=company.id, description=fields["description"], amount=share,
-            due_date=_add_period(fields["due_date"], period or "monthly", n),
-            competence_date=fields.get("competence_date"), type=kind,
-            person_id=refs.get("person_id"), category_id=refs.get("category_id"),
+            **row_base(ts, row_id if n == 0 else None), company_id=company.id,
+            description=fields["description"], amount=share,
+            due_date=add_period(fields["due_date"], step, n), competence_date=competence,
+            type=kind, person_id=refs.get("person_id"), category_id=refs.get("category_id"),
             cost_center_id=refs.get("cost_center_id"),
             payment_method_kind=fields.get("payment_method_kind"),
             financial_account_id=fields.get("financial_account_id"),
@@ -259,105 +419,124 @@ def create(side: Side, ts: TenantStore, body: dict[str, Any], *,
             document_number=fields.get("document_number"), notes=fields.get("notes"),
             ir_relevant=fields.get("ir_relevant", False), recurrence_period=period,
             total_installments=len(amounts), installment_number=n + 1, group_id=group_id,
-            status="pending", payment_date=None,
-            interest_amount=fields.get("interest_amount", Decimal("0.00")),
-            discount_amount=fields.get("discount_amount", Decimal("0.00")),
-            ticket_amount=fields.get("ticket_amount", Decimal("0.00")),
+            status="pending", payment_date=None, interest_amount=interest,
+            discount_amount=discount, ticket_amount=fields.get("ticket_amount", ZERO),
             transaction_id=None, is_reconciled=False, extra=dict(extra),
         )
         ts[side.resource].insert(row)
-        _attach_children(ts, side, row, allocations, charges, share / total)
+        row_charges = [(tax_id, parts[n], withholding)
+                       for (tax_id, _, withholding), parts in zip(charges, charge_parts,
+                                                                  strict=True)]
+        _replace_children(ts, side, row, _redistribute(shares, total, share), row_charges)
         first = first or row
     assert first is not None
+    # RULE PAY-3: the response is the first row of the series.
     return first
 
 
-def _attach_children(ts: TenantStore, side: Side, row: Bill,
-                     allocations: list[tuple[str, Decimal, Decimal | None]],
-                     charges: list[tuple[str, Decimal, bool]], ratio: Decimal) -> None:
-    shares = [(cc, (amt * ratio).quantize(CENT), pct) for cc, amt, pct in allocations]
-    if shares:
-        # Keep each installment's rateio adding up to its own amount.
-        cc, amt, pct = shares[-1]
-        shares[-1] = (cc, amt + row.amount - sum(a for _, a, _ in shares), pct)
-    for cc, amt, pct in shares:
-        ts["allocations"].insert(Allocation(id=new_id(), owner=side.resource, owner_id=row.id,
-                                            cost_center_id=cc, amount=amt, percentage=pct))
-    for tax_id, amt, withholding in charges:
-        ts["tax_charges"].insert(TaxCharge(id=new_id(), owner=side.resource, owner_id=row.id,
-                                           tax_id=tax_id, amount=amt, withholding=withholding))
+# -- update, settle, revert, cancel (PAY-5, PAY-6) -----------------------------------------
 
 
-def _check_person_role(ts: TenantStore, side: Side, person_id: str | None) -> None:
-    if person_id is None:
-        return
-    person = ts["people"].get(person_id)
-    if person is not None and not getattr(person, side.polarity.person_flag):
-        # RULE PER-2: only suppliers on payables, only customers on receivables.
-        role = "supplier" if side.polarity.person_flag == "is_supplier" else "customer"
-        raise ValidationFailed(f"person_id must be a {role}", field="person_id")
+def _check_status(side: Side, row: Bill, status: Any, *, payment_date: str | None,
+                  account_id: str | None, nominal_amount: Decimal) -> None:
+    if status not in side.statuses:
+        # RULE PAY-4: `draft` (and anything else) is refused.
+        raise ValidationFailed(f"status must be one of {', '.join(side.statuses)}",
+                               field="status")
+    settling = status == side.settled and row.status != side.settled
+    if settling and row.status == "cancelled":
+        raise ValidationFailed(f"a cancelled row must be reverted to pending before it is "
+                               f"{side.settled}", field="status")
+    if status == side.settled:
+        # RULE PAY-5: a payment date and an account, sent now or set before.
+        if settling and payment_date is None:
+            raise ValidationFailed(f"payment_date is required to mark the row {side.settled}",
+                                   field="payment_date")
+        if account_id is None:
+            raise ValidationFailed(f"financial_account_id is required for a {side.settled} row",
+                                   field="financial_account_id")
+        if nominal_amount <= 0:
+            raise ValidationFailed("nominal_amount must be greater than zero to settle",
+                                   field="discount_amount")
+    if status == "cancelled" and row.status == side.settled:
+        # RULE PAY-6: a settled row is reverted to pending before it is cancelled.
+        raise ValidationFailed(f"a {side.settled} row must be reverted to pending before it is "
+                               "cancelled", field="status")
 
 
 def update(side: Side, ts: TenantStore, row: Bill, body: dict[str, Any]) -> Bill:
-    # RULE PAY-10: response-only fields are not in WRITABLE and so are dropped.
+    # RULE PAY-10: response-only fields are not in WRITABLE and so are dropped. A series is
+    # made on create only: `total_installments` and `recurrence_period` are not rewritten.
     changes = pick(body, WRITABLE)
-    refs = resolve(ts, body, row.company_id, side.polarity)
-    _check_person_role(ts, side, refs.get("person_id"))
-    changes.update(refs)
-    for account_field in ("financial_account_id", "expected_account_id"):
-        if changes.get(account_field):
-            reference(ts, "accounts", changes[account_field], account_field)
     if body.get("payment_date") is not None:
         changes["payment_date"] = parse_business_date(body["payment_date"], "payment_date")
-    extra = {f: body[f] for f in side.extra_fields if f in body}
+    extra = pick(body, side.extra_fields)
+    _check_accounts(ts, row.company_id, changes)
+    if "person_id" in body and not _person_sent(body):
+        # RULE PAY-1: the person cannot be removed.
+        raise ValidationFailed("a person is required", field="person_id")
+
+    def after(name: str) -> Any:
+        return changes[name] if name in changes else getattr(row, name)
+
+    amount = after("amount")
+    nominal_amount = nominal(amount, after("interest_amount"), after("discount_amount"))
+    _check_nominal(amount, after("interest_amount"), after("discount_amount"))
+    status = body.get("status", row.status)
+    _check_status(side, row, status, payment_date=after("payment_date"),
+                  account_id=after("financial_account_id"), nominal_amount=nominal_amount)
+    shares = _allocations(ts, body, amount, row.company_id) if "cost_centers" in body else None
+    if shares is None and amount != row.amount:
+        # Keep the stored rateio adding up to the new amount.
+        shares = _redistribute(_stored_shares(ts, row), row.amount, amount)
+    charges = _tax_charges(ts, body) if "tax_charges" in body else None
+    # RULE PAY-1, PER-2: references last, so a refused request creates nothing (G-12).
+    changes.update(resolve(ts, body, row.company_id, side.polarity, person_role=True))
     if extra:
         changes["extra"] = {**row.extra, **extra}
-    status = body.get("status", row.status)
-    if status not in ("pending", side.settled, "cancelled"):
-        raise ValidationFailed(f"status must be pending, {side.settled} or cancelled",
-                               field="status")
-    table = ts[side.resource]
-    table.update(row, {**changes, "updated_at": touch(ts)})
-    if status != row.status:
-        _transition(side, ts, row, status)
-    elif status == side.settled and row.transaction_id:
-        # Amount edits on a settled row keep its transaction equal to nominal_amount.
-        trx = ts["transactions"].get(row.transaction_id)
-        if trx is not None:
-            ts["transactions"].update(trx, {"amount": row.nominal_amount,
-                                            "occurred_at": row.payment_date or trx.occurred_at})
+
+    was = row.status
+    ts[side.resource].update(row, {**changes, "updated_at": touch(ts)})
+    _replace_children(ts, side, row, shares, charges)
+    if status == side.settled and was != side.settled:
+        _settle(side, ts, row)
+    elif status == side.settled:
+        _sync(ts, row)
+    elif status == "pending" and was != "pending":
+        # RULE PAY-6: back to pending removes the auto transaction.
+        _drop_transaction(ts, row)
+        ts[side.resource].update(row, {"status": "pending", "transaction_id": None,
+                                       "payment_date": None})
+    elif status == "cancelled" and was != "cancelled":
+        # RULE PAY-6: cancelled from pending.
+        ts[side.resource].update(row, {"status": "cancelled"})
     return row
 
 
-def _transition(side: Side, ts: TenantStore, row: Bill, status: str) -> None:
-    table = ts[side.resource]
-    if status == side.settled:
-        # RULE PAY-5: settle needs payment_date and an account; creates one auto transaction.
-        if row.status == "cancelled":
-            raise ValidationFailed("a cancelled row cannot be settled", field="status")
-        if row.payment_date is None:
-            raise ValidationFailed("payment_date is required to settle", field="payment_date")
-        if row.financial_account_id is None:
-            raise ValidationFailed("financial_account_id is required to settle",
-                                   field="financial_account_id")
-        trx = transactions.create(ts, {
-            "company_id": row.company_id, "financial_account_id": row.financial_account_id,
-            "amount": str(row.nominal_amount), "type": side.transaction_type,
-            "occurred_at": row.payment_date, "description": row.description,
-            "person_id": row.person_id, "category_id": row.category_id,
-            "cost_center_id": row.cost_center_id,
-        }, auto_created=True)
-        table.update(row, {"status": status, "transaction_id": trx.id})
-    elif status == "pending":
-        # RULE PAY-6: back to pending removes the auto transaction.
-        _drop_transaction(ts, row)
-        table.update(row, {"status": "pending", "transaction_id": None, "payment_date": None})
-    else:
-        if row.status == side.settled:
-            # RULE PAY-6: revert a settled row to pending before cancelling it.
-            raise ValidationFailed(f"a {side.settled} row must be reverted to pending before it "
-                                   "is cancelled", field="status")
-        table.update(row, {"status": "cancelled"})
+def _settle(side: Side, ts: TenantStore, row: Bill) -> None:
+    """RULE PAY-5: one auto transaction of `nominal_amount` (debit for payables, credit for
+    receivables) on the row's account, dated `payment_date`; its id is stored on the row."""
+    assert row.financial_account_id is not None and row.payment_date is not None
+    trx = transactions.create_auto(
+        ts, company_id=row.company_id, financial_account_id=row.financial_account_id,
+        amount=row.nominal_amount, type=side.transaction_type, occurred_at=row.payment_date,
+        description=row.description, person_id=row.person_id, category_id=row.category_id,
+        cost_center_id=row.cost_center_id,
+    )
+    ts[side.resource].update(row, {"status": side.settled, "transaction_id": trx.id})
+
+
+def _sync(ts: TenantStore, row: Bill) -> None:
+    """Edits on a settled row keep its auto transaction equal to `nominal_amount`, on its
+    account and payment date."""
+    trx = ts["transactions"].get(row.transaction_id) if row.transaction_id else None
+    if trx is None or not trx.auto_created:
+        return
+    wanted = {"amount": row.nominal_amount, "occurred_at": row.payment_date,
+              "financial_account_id": row.financial_account_id}
+    changed = {k: v for k, v in wanted.items() if getattr(trx, k) != v}
+    if changed:
+        ts["transactions"].update(trx, {**changed, "updated_at": touch(ts)})
 
 
 def _drop_transaction(ts: TenantStore, row: Bill) -> None:
@@ -368,13 +547,15 @@ def _drop_transaction(ts: TenantStore, row: Bill) -> None:
 
 
 def delete(side: Side, ts: TenantStore, row: Bill) -> None:
-    # RULE PAY-9: hard delete; the auto transaction goes too, manual ones stay.
+    # RULE PAY-9: hard delete of this row only; its auto transaction goes too, manual ones stay.
     _drop_transaction(ts, row)
     for resource in ("allocations", "tax_charges", "attachment_links"):
         for child in list(ts[resource].where(owner_id=row.id)):
             ts[resource].delete(child)
     ts[side.resource].delete(row)
 
+
+# -- view (PAY-8) --------------------------------------------------------------------------
 
 ROW_FIELDS = ("id", "workspace_id", "company_id", "description", "due_date", "competence_date",
               "type", "person_id", "category_id", "cost_center_id", "payment_method_kind",
@@ -384,19 +565,23 @@ ROW_FIELDS = ("id", "workspace_id", "company_id", "description", "due_date", "co
               "payment_date", "transaction_id", "is_reconciled", "created_at", "updated_at")
 
 
+def _percent(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.quantize(CENT):f}"
+
+
 def view(side: Side, ts: TenantStore, row: Bill, *, detail: bool = False) -> dict[str, Any]:
     out = public(row, ROW_FIELDS)
     for name in MONEY_FIELDS:
         out[name] = money(getattr(row, name))
     out["nominal_amount"] = money(row.nominal_amount)
-    for f in side.extra_fields:
-        out[f] = row.extra.get(f)
-    # RULE PAY-8: denormalised names and counts on every row.
+    for name in side.extra_fields:
+        out[name] = row.extra.get(name)
+    # RULE PAY-8: denormalised names (soft-deleted people included, PER-5) and counts.
     out["person_name"] = name_of(ts, "people", row.person_id)
     out["category_name"] = name_of(ts, "categories", row.category_id)
     out["cost_center_name"] = name_of(ts, "cost_centers", row.cost_center_id)
-    allocations = list(ts["allocations"].where(owner_id=row.id))
-    charges = list(ts["tax_charges"].where(owner_id=row.id))
+    allocations = children(ts, "allocations", row.id)
+    charges = children(ts, "tax_charges", row.id)
     out["tax_charges_count"] = len(charges)
     out["cost_center_allocations_count"] = len(allocations)
     out["attachments_count"] = ts["attachment_links"].count(owner_id=row.id)
@@ -404,8 +589,7 @@ def view(side: Side, ts: TenantStore, row: Bill, *, detail: bool = False) -> dic
         out["cost_center_allocations"] = [
             {"cost_center_id": a.cost_center_id,
              "cost_center_name": name_of(ts, "cost_centers", a.cost_center_id),
-             "amount": money(a.amount),
-             "percentage": None if a.percentage is None else f"{a.percentage:.2f}"}
+             "amount": money(a.amount), "percentage": _percent(a.percentage)}
             for a in allocations
         ]
         out["tax_charges"] = [
@@ -413,6 +597,6 @@ def view(side: Side, ts: TenantStore, row: Bill, *, detail: bool = False) -> dic
              "amount": money(c.amount), "withholding": c.withholding}
             for c in charges
         ]
+        # Reconciliation is not part of the v1 mock: never reconciled.
         out["reconciliation"] = None
     return out
-

@@ -46,6 +46,7 @@ def _type(value: Any, field: str) -> str:
 
 
 def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) -> Category:
+    # RULE CAT-1: no parent_id is a root (level 1); the level is derived, never read.
     require(body, "company_id", "name", "type")
     company = reference(ts, "companies", body["company_id"], "company_id")
     kind = _type(body["type"], "type")
@@ -100,11 +101,12 @@ def delete(ts: TenantStore, row: Category) -> None:
     if children:
         # RULE CAT-4: delete the subcategories first.
         raise HasChildren("The category still has subcategories.", details={"children": children})
-    # RULE CAT-4: a leaf's references become null.
+    # RULE CAT-4: a leaf's references on transactions, payables and receivables become null.
+    now = touch(ts)
     for resource in REFERENCING:
         table = ts[resource]
         for ref in list(table.where(category_id=row.id)):
-            table.update(ref, {"category_id": None})
+            table.update(ref, {"category_id": None, "updated_at": now})
     ts["categories"].delete(row)
 
 

@@ -21,7 +21,7 @@ class Company(Row):
 
 SPEC = TableSpec(
     resource="companies",
-    sorts={"name": "ci", "created_at": "text", "updated_at": "text"},
+    sorts={"name": "ci", "cnpj": "text", "created_at": "text", "updated_at": "text"},
     default_sort="name",
     filters={
         "active": Filter("active"),
@@ -47,7 +47,8 @@ def _ensure_unique(ts: TenantStore, cnpj: str, exclude: str | None = None) -> No
     for other in ts["companies"].where(cnpj=cnpj, active=True):
         if other.id != exclude:
             raise Conflict(
-                f"An active company with CNPJ {cnpj} already exists.", existing_id=other.id
+                f"An active company with CNPJ {cnpj} already exists.",
+                details={"cnpj": cnpj, "existing_id": other.id},
             )
 
 
@@ -65,12 +66,14 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
 def update(ts: TenantStore, row: Company, body: dict[str, Any]) -> Company:
     changes = pick(body, WRITABLE)
     if changes.get("active") and not row.active:
+        # RULE CMP-2: reactivating must not make two active companies share a CNPJ.
         _ensure_unique(ts, row.cnpj, exclude=row.id)
     return ts["companies"].update(row, {**changes, "updated_at": touch(ts)})
 
 
 def usage(ts: TenantStore, company_id: str) -> dict[str, int]:
-    """RULE CMP-5: the rows that block a delete, per table."""
+    """RULE CMP-5: the rows that block a delete, per table. "Active people" are the live ones
+    (not soft-deleted, whatever their `active` flag): soft-deleted people cascade instead."""
     return {
         "transactions": ts["transactions"].count(company_id=company_id),
         "payables": ts["payables"].count(company_id=company_id),
@@ -80,6 +83,7 @@ def usage(ts: TenantStore, company_id: str) -> dict[str, int]:
 
 
 def delete(ts: TenantStore, row: Company) -> None:
+    # RULE CMP-5: hard delete, blocked (409 conflict, per-table counts) by records or people.
     counts = usage(ts, row.id)
     if any(counts.values()):
         raise Conflict(

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from mock.store import TableSpec
+from mock.store import TableSpec, TenantStore
 
 
 @dataclass(slots=True, kw_only=True)
@@ -19,6 +20,7 @@ class Allocation:
     cost_center_id: str
     amount: Decimal
     percentage: Decimal | None
+    position: int = 0  # the order the shares were sent in
 
 
 @dataclass(slots=True, kw_only=True)
@@ -31,6 +33,7 @@ class TaxCharge:
     tax_id: str
     amount: Decimal
     withholding: bool
+    position: int = 0  # the order the charges were sent in
 
 
 @dataclass(slots=True, kw_only=True)
@@ -46,3 +49,9 @@ class AttachmentLink:
 ALLOCATIONS = TableSpec(resource="allocations", indexes=("owner_id", "cost_center_id"))
 TAX_CHARGES = TableSpec(resource="tax_charges", indexes=("owner_id", "tax_id"))
 ATTACHMENT_LINKS = TableSpec(resource="attachment_links", indexes=("attachment_id", "owner_id"))
+
+
+def children(ts: TenantStore, resource: str, owner_id: str) -> list[Any]:
+    """A parent's rows of an internal table, in the order they were sent (indexes are sets)."""
+    return sorted(ts[resource].where(owner_id=owner_id),
+                  key=lambda row: (getattr(row, "position", 0), row.id))

@@ -36,11 +36,12 @@ class Person(Row):
     is_supplier: bool
     active: bool
     notes: str | None
+    deleted_at: str | None = None
 
 
 SPEC = TableSpec(
     resource="people",
-    sorts={"name": "ci", "created_at": "text", "updated_at": "text"},
+    sorts={"name": "ci", "document_number": "text", "created_at": "text", "updated_at": "text"},
     default_sort="name",
     filters={
         "company_id": Filter("company_id"),
@@ -88,10 +89,14 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
     require(body, "company_id", "name")
     company = reference(ts, "companies", body["company_id"], "company_id")
     number, doc_type = None, None
-    if body.get("document_number"):
+    if body.get("document_number") is not None:
         number, doc_type = _document(body["document_number"], body.get("document_type"))
-    kind = _kind(body["kind"], "kind") if "kind" in body else (
-        "legal" if doc_type == "cnpj" else "natural")
+    elif body.get("document_type") is not None:
+        # RULE PER-1: a declared type must agree with a document; there is none to agree with.
+        raise ValidationFailed("document_type needs a document_number", field="document_type")
+    # The spec: when `kind` is omitted, `natural` for a CPF, `legal` otherwise.
+    kind = _kind(body["kind"], "kind") if body.get("kind") is not None else (
+        "natural" if doc_type == "cpf" else "legal")
     row = Person(
         **row_base(ts, row_id), company_id=company.id, name=required_text(body["name"], "name"),
         legal_name=text(body.get("legal_name"), "legal_name"),
@@ -127,8 +132,12 @@ def update(ts: TenantStore, row: Person, body: dict[str, Any]) -> Person:
 
 
 def delete(ts: TenantStore, row: Person) -> None:
-    # RULE PER-5: soft delete; references stay valid and keep showing the name.
-    ts["people"].delete(row, soft=True)
+    # RULE PER-5: soft delete (`deleted_at`): the row leaves GET and lists, while the rows that
+    # reference it stay valid and keep showing its name (`Table.lookup` reads tombstones).
+    table = ts["people"]
+    now = touch(ts)
+    table.update(row, {"deleted_at": now, "updated_at": now})
+    table.delete(row, soft=True)
 
 
 def view(ts: TenantStore, row: Person, *, detail: bool = False) -> dict[str, Any]:

@@ -38,8 +38,8 @@ def _rate(value: Any, field: str) -> Decimal | None:
     # RULE TAX-2: a percent from 0 to 100; null clears it.
     if value is None:
         return None
-    rate = parse_money(value, field)
-    if rate > 100:
+    rate = parse_money(value, field, signed=True)
+    if not 0 <= rate <= 100:
         raise ValidationFailed("default_rate is a percent from 0 to 100", field=field)
     return rate
 
@@ -69,6 +69,7 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
 
 
 def update(ts: TenantStore, row: Tax, body: dict[str, Any]) -> Tax:
+    # RULE TAX-2: PATCH writes only the fields present; default_rate: null clears it.
     changes = pick(body, WRITABLE)
     if "name" in changes:
         _ensure_unique(ts, changes["name"], exclude=row.id)

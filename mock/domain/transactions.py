@@ -57,6 +57,10 @@ def _date(value: Any, field: str) -> str | None:
     return None if value is None else parse_business_date(value, field)
 
 
+def _required_date(value: Any, field: str) -> str:
+    return parse_business_date(value, field)
+
+
 def _type(value: Any, field: str) -> str:
     if value not in TYPES:
         raise ValidationFailed("type must be debit or credit", field=field)
@@ -87,13 +91,12 @@ FIELDS = ("id", "workspace_id", "company_id", "financial_account_id", "descripti
 # RULE TRX-3: PATCH drops id, workspace_id, company_id, financial_account_id, auto_created,
 # transfer_id and created_at — they are simply not in this map.
 WRITABLE = {"description": text, "bank_description": text, "document": text,
-            "document_date": _date, "amount": _amount, "occurred_at": _date,
+            "document_date": _date, "amount": _amount, "occurred_at": _required_date,
             "competence_date": _date, "type": _type, "payment_method_kind": text,
             "classified": flag, "notes": text, "is_pending": flag}
 
 
-def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None,
-           auto_created: bool = False) -> Transaction:
+def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) -> Transaction:
     # RULE TRX-1: company, account of that company, amount > 0, type, occurred_at.
     require(body, "company_id", "financial_account_id", "amount", "type", "occurred_at")
     company = reference(ts, "companies", body["company_id"], "company_id")
@@ -102,6 +105,7 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None,
         raise ValidationFailed("financial_account_id belongs to another company",
                                field="financial_account_id")
     fields = pick(body, WRITABLE)
+    # RULE TRX-2: resolved last, so a refused body creates no find-or-create rows (G-12).
     refs = resolve(ts, body, company.id, DEBIT if fields["type"] == "debit" else CREDIT)
     row = Transaction(
         **row_base(ts, row_id), company_id=company.id, financial_account_id=account.id,
@@ -115,7 +119,23 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None,
         classified=fields.get("classified", False), notes=fields.get("notes"),
         is_pending=fields.get("is_pending", False),
         # RULE TRX-3: auto_created and transfer_id are server-controlled.
-        auto_created=auto_created, transfer_id=None,
+        auto_created=False, transfer_id=None,
+    )
+    return ts["transactions"].insert(row)
+
+
+def create_auto(ts: TenantStore, *, company_id: str, financial_account_id: str, amount: Decimal,
+                type: str, occurred_at: str, description: str | None, person_id: str | None,
+                category_id: str | None, cost_center_id: str | None) -> Transaction:
+    """RULE PAY-5: the posted transaction a settlement creates. Its references were checked
+    on the source row (a soft-deleted person stays valid there, PER-5), so none is re-read."""
+    row = Transaction(
+        **row_base(ts), company_id=company_id, financial_account_id=financial_account_id,
+        description=description, bank_description=None, document=None, document_date=None,
+        amount=amount, occurred_at=occurred_at, competence_date=None, type=type,
+        category_id=category_id, person_id=person_id, cost_center_id=cost_center_id,
+        payment_method_kind=None, classified=False, notes=None, is_pending=False,
+        auto_created=True, transfer_id=None,
     )
     return ts["transactions"].insert(row)
 
@@ -129,10 +149,10 @@ def update(ts: TenantStore, row: Transaction, body: dict[str, Any]) -> Transacti
 
 def delete(ts: TenantStore, row: Transaction) -> None:
     if row.auto_created:
-        # RULE TRX-4: revert or cancel the payable/receivable that created it instead.
+        # RULE TRX-4: revert the payable/receivable that created it (or delete that) instead.
         raise ValidationFailed(
             "This transaction was created by settling a payable or receivable; revert the "
-            "source to pending instead.", field="id")
+            "source to pending or delete it instead.", field="id")
     for link in list(ts["attachment_links"].where(owner_id=row.id)):
         ts["attachment_links"].delete(link)
     ts["transactions"].delete(row)

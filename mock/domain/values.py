@@ -15,8 +15,11 @@ MAX_MONEY = Decimal("9999999999999.99")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-def parse_money(value: Any, field: str, *, positive: bool = False) -> Decimal:
-    """A decimal string or a JSON number, exact to the cent; never a float in arithmetic (G-8)."""
+def parse_money(value: Any, field: str, *, positive: bool = False,
+                signed: bool = False) -> Decimal:
+    """A decimal string or a JSON number, exact to the cent; never a float in arithmetic (G-8).
+
+    Negative amounts are refused unless `signed` (an opening balance may be negative, ACC-2)."""
     if isinstance(value, bool) or value is None:
         raise ValidationFailed(f"{field} must be a decimal amount", field=field)
     try:
@@ -33,7 +36,7 @@ def parse_money(value: Any, field: str, *, positive: bool = False) -> Decimal:
         raise ValidationFailed(f"{field} is too large", field=field)
     if positive and amount <= 0:
         raise ValidationFailed(f"{field} must be greater than zero", field=field)
-    if amount < 0:
+    if amount < 0 and not signed:
         raise ValidationFailed(f"{field} must not be negative", field=field)
     return amount
 
