@@ -5,12 +5,21 @@ Measured on a bare Connexion 3.3 app: a body that is not UTF-8 raised inside its
 and every request compiled its JSON Schema validators anew. These subclasses fix the first two
 and compile each schema once. Body violations are 422 `validation_failed` with one
 `{field, message}` per error (G-6); parameter violations are 400 `invalid_parameter`.
+
+Multipart (the upload, ATT-1) is parsed here once, as it streams in: Connexion 3.3's validator
+keeps every received message to replay it to the handler (the whole body in memory), and the
+handler then parses it a second time. `StrictMultiPartValidator` instead spools the file part to
+disk, checks the form, and hands the parsed `Upload` to the handler through the operation's
+context.
 """
 
 from __future__ import annotations
 
 import json
 import typing as t
+import weakref
+from contextlib import aclosing
+from dataclasses import dataclass
 
 from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
@@ -21,7 +30,10 @@ from connexion.validators import (
     ParameterValidator,
 )
 from jsonschema import FormatChecker, ValidationError
-from starlette.types import Scope
+from python_multipart.multipart import parse_options_header
+from starlette.datastructures import FormData, Headers, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.types import Message, Receive, Scope
 
 from mock.errors import ApiProblem
 
@@ -125,8 +137,111 @@ class StrictFormDataValidator(FormDataValidator):
         return None
 
 
+# Multipart limits (ATT-1). The body as a whole is capped by `mock.frontdoor` as it streams.
+UPLOAD_CONTEXT_KEY = "multipart"  # the handler argument; Connexion passes context entries by name
+MULTIPART_MAX_FILES = 1
+MULTIPART_MAX_FIELDS = 16
+MULTIPART_MAX_FIELD_BYTES = 64 * 1024  # a text part (the title is ≤ 255 characters)
+MULTIPART_SPOOL_BYTES = 1024 * 1024  # a file part past this lives in a temporary file on disk
+
+
+@dataclass(eq=False)
+class Upload:
+    """A parsed upload: its one file part (spooled) and its text parts. The handler closes
+    the file; if it never runs, the file is closed when this object is collected."""
+
+    file: UploadFile
+    fields: dict[str, str]
+
+
+class _SpoolingParser(MultiPartParser):
+    spool_max_size = MULTIPART_SPOOL_BYTES
+
+
+def _upload_refused(field: str, message: str) -> ApiProblem:
+    return ApiProblem(422, "validation_failed", f"The upload is invalid: {field} {message}.",
+                      errors=[{"field": field, "message": message}])
+
+
+async def _parse_multipart(headers: Headers, receive: Receive) -> FormData:
+    async def stream() -> t.AsyncGenerator[bytes, None]:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ApiProblem(400, "malformed_body", "The client went away mid-body.")
+            yield message.get("body", b"")
+            if not message.get("more_body", False):
+                return
+
+    async with aclosing(stream()) as chunks:
+        parser = _SpoolingParser(headers, chunks, max_files=MULTIPART_MAX_FILES,
+                                 max_fields=MULTIPART_MAX_FIELDS,
+                                 max_part_size=MULTIPART_MAX_FIELD_BYTES)
+        try:
+            return await parser.parse()  # on any error it has closed its temporary files
+        except MultiPartException as exc:
+            if exc.message.startswith("Too many files"):
+                raise _upload_refused("file", "must be the only file part, sent once"
+                                      ) from None
+            raise ApiProblem(400, "malformed_body",
+                             f"The multipart body is malformed: {exc.message}") from None
+
+
 class StrictMultiPartValidator(StrictFormDataValidator, MultiPartFormDataValidator):
-    """Multipart bodies (uploads): the strict checks above with the multipart parser."""
+    """Multipart bodies (uploads): parsed once as they stream in, the file part spooled to disk
+    past `MULTIPART_SPOOL_BYTES`, parts and fields limited; then checked like a form (422
+    with fields) and handed to the handler as `Upload` — the body is not replayed."""
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        headers = Headers(scope=scope)
+        _, params = parse_options_header(headers.get("content-type"))
+        if not params.get(b"boundary"):
+            raise ApiProblem(400, "malformed_body",
+                             "multipart/form-data needs a boundary in its Content-Type.")
+        form = await _parse_multipart(headers, receive)
+        try:
+            upload = self._upload(form)
+        except BaseException:
+            await form.close()
+            raise
+        weakref.finalize(upload, upload.file.file.close)
+        scope.setdefault("extensions", {}).setdefault("connexion_context", {})[
+            UPLOAD_CONTEXT_KEY] = upload
+        return _drained(receive), scope
+
+    def _upload(self, form: FormData) -> Upload:
+        files = [(name, v) for name, v in form.multi_items() if isinstance(v, UploadFile)]
+        texts = [(name, v) for name, v in form.multi_items() if isinstance(v, str)]
+        for name, _ in files:
+            if name != "file":
+                raise _upload_refused(name, "must be a text part, not a file")
+        if any(name == "file" for name, _ in texts):
+            raise _upload_refused("file", "must be a file part (Content-Disposition with a "
+                                          "filename)")
+        if not files:
+            raise _upload_refused("file", "is required")
+        fields: dict[str, str] = {}
+        for name, value in texts:
+            if name in fields:
+                raise _upload_refused(name, "must be sent at most once")
+            fields[name] = value
+        _body_errors(self._validator, {**fields, "file": ""})
+        return Upload(file=files[0][1], fields=fields)
+
+
+def _drained(receive: Receive) -> Receive:
+    """The receive channel after the body was consumed: an empty end of body, then whatever the
+    server sends next (a disconnect)."""
+    done = False
+
+    async def receive_() -> Message:
+        nonlocal done
+        if not done:
+            done = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return await receive()
+
+    return receive_
 
 
 # Replaces Connexion's map whole (its `validator_map` option updates the top-level keys).

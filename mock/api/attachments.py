@@ -9,10 +9,13 @@ from connexion.lifecycle import ConnexionResponse
 from mock.api.crud import Handlers, base_url, context, no_content, ok, tenant
 from mock.domain import attachments
 from mock.domain.base import get_row
+from mock.errors import ApiProblem
+from mock.store import TenantStore
+from mock.validation import Upload
 
 
 class AttachmentHandlers(Handlers):
-    def _view(self, ts: Any, row: Any, *, detail: bool) -> dict[str, Any]:
+    def _view(self, ts: TenantStore, row: Any, *, detail: bool) -> dict[str, Any]:
         return attachments.view(ts, row, detail=detail, base_url=base_url())
 
 
@@ -20,15 +23,24 @@ _h = AttachmentHandlers("attachments", attachments)  # type: ignore[arg-type]
 search, get, delete = _h.search, _h.get, _h.delete
 
 
-async def upload(file: Any, body: dict[str, Any] | None = None) -> ConnexionResponse:
-    """RULE ATT-1: multipart `file` (+ `title`); the body-size middleware caps the bytes."""
+async def upload(multipart: Upload | None = None) -> ConnexionResponse:
+    """RULE ATT-1: `multipart` is the form `mock.validation` parsed as it streamed in (the file
+    part spooled to disk, the whole body capped by `mock.frontdoor`)."""
+    if multipart is None:  # only if the request skipped validation
+        raise ApiProblem(400, "malformed_body", "Send multipart/form-data with a file part.")
+    file = multipart.file
+    try:
+        # Refused before the spooled file is read into memory.
+        attachments.check_size(file.size or 0)
+        content = await file.read()
+    finally:
+        await file.close()
     ts = tenant()
-    content = await file.read()
     payload = {
         "file_name": file.filename or "",
         "mime_type": file.content_type,
         "content": content,
-        "title": (body or {}).get("title"),
+        "title": multipart.fields.get("title"),
         "uploaded_by": context["principal"].actor,
     }
     with ts.lock:
@@ -41,22 +53,23 @@ async def download(id: str) -> ConnexionResponse:
     ts = tenant()
     with ts.lock:
         row = get_row(ts, "attachments", id)
-        content = ts.blobs[row.id]
+        body = attachments.content(ts, row)
     return ConnexionResponse(
-        status_code=200, body=content, mimetype=row.mime_type, content_type=row.mime_type,
+        status_code=200, body=body, mimetype=row.mime_type, content_type=row.mime_type,
         headers={"Content-Disposition": attachments.disposition(row),
                  "Cache-Control": "private, no-store"},
     )
 
 
 async def link(id: str, body: dict[str, Any]) -> ConnexionResponse:
-    """RULE ATT-4: 201; the same link again 409; a foreign parent 404."""
+    """RULE ATT-4: 201; the same link again 409; a foreign attachment or parent 404."""
     ts = tenant()
     with ts.lock:
         return ok(attachments.link(ts, get_row(ts, "attachments", id), body), 201)
 
 
 async def unlink(id: str, body: dict[str, Any]) -> ConnexionResponse:
+    """RULE ATT-4: 204, or 404 when there is no such link."""
     ts = tenant()
     with ts.lock:
         attachments.unlink(ts, get_row(ts, "attachments", id), body)

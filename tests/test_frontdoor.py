@@ -1,0 +1,370 @@
+"""The way in: body caps (G-12, ATT-1) and the streaming multipart parser, with memory measured.
+
+The 10 MB upload limit must hold without the body ever sitting in memory. TestClient cannot
+show that (httpx's `Request.read()` joins a generator body before the app sees it), so these
+tests drive the ASGI app directly with a `receive` fed from a generator, under `tracemalloc`,
+and once through a real uvicorn process, reading its peak RSS (`VmHWM`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.datastructures import Headers
+
+from fixtures import files, tokens
+from mock.domain.attachments import MAX_BYTES
+from mock.frontdoor import JSON_BODY_LIMIT, UPLOAD_BODY_LIMIT
+from mock.validation import (
+    MULTIPART_SPOOL_BYTES,
+    StrictMultiPartValidator,
+    Upload,
+)
+
+GiB = 1 << 30
+MiB = 1 << 20
+CHUNK = 64 * 1024
+BOUNDARY = "sf-boundary-7d1e"
+# What an oversized upload may cost the process at most: about one spooled megabyte and a few
+# chunks. The body is 1 GiB; Connexion's own validator would have held the first 10 MB.
+MEMORY_BUDGET = 4 * MiB
+
+
+def file_head(name: str = "big.pdf", mime: str = "application/pdf") -> bytes:
+    return (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"{name}\"\r\nContent-Type: {mime}\r\n\r\n").encode()
+
+
+def upload_body(content: Iterable[bytes], *, name: str = "big.pdf",
+                mime: str = "application/pdf") -> Iterator[bytes]:
+    """A multipart body with one file part, as chunks: nothing is joined."""
+    yield file_head(name, mime)
+    yield from content
+    yield f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+@dataclass
+class Exchange:
+    """One request driven straight through the ASGI app."""
+
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    consumed: int = 0  # request body bytes the app pulled from `receive`
+    peak: int = 0  # tracemalloc peak while the request ran
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def drive(app: Any, chunks: Iterable[bytes], headers: dict[str, str], *,
+          method: str = "POST", path: str = "/v1/attachments") -> Exchange:
+    """Run one request; the body is pulled from `chunks` only as the app asks for it."""
+    out = Exchange()
+    source = iter(chunks)
+
+    async def receive() -> dict[str, Any]:
+        chunk = next(source, None)
+        if chunk is None:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        out.consumed += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            out.status = message["status"]
+            out.headers = {k.decode().lower(): v.decode() for k, v in message["headers"]}
+        else:
+            out.body += message.get("body", b"")
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+        "query_string": b"", "server": ("testserver", 80), "client": ("127.0.0.1", 5000),
+        "headers": [(b"host", b"testserver"),
+                    *((k.lower().encode(), v.encode()) for k, v in headers.items())],
+    }
+    tracemalloc.start()
+    try:
+        asyncio.run(app(scope, receive, send))
+        out.peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return out
+
+
+@pytest.fixture
+def upload_headers(std_tokens: tokens.StandardTokens) -> dict[str, str]:
+    return {"authorization": f"Bearer {std_tokens.tenant_a}",
+            "content-type": f"multipart/form-data; boundary={BOUNDARY}"}
+
+
+def assert_413(exchange: Exchange) -> None:
+    assert exchange.status == 413, exchange.body
+    assert exchange.headers["content-type"].startswith("application/problem+json")
+    assert exchange.json()["code"] == "payload_too_large"
+
+
+# RULE ATT-1
+def test_a_chunked_upload_far_over_10mb_is_cut_off_with_flat_memory(
+        app: Any, upload_headers: dict[str, str]) -> None:
+    exchange = drive(app, upload_body(files.oversized(GiB, chunk_size=CHUNK)), upload_headers)
+    assert_413(exchange)
+    # Read up to the cap and one chunk past it, never the rest of the gibibyte ...
+    assert UPLOAD_BODY_LIMIT < exchange.consumed <= UPLOAD_BODY_LIMIT + CHUNK
+    # ... and never more than a spooled megabyte and a few chunks of it in memory.
+    assert exchange.peak < MEMORY_BUDGET, f"peak {exchange.peak} bytes"
+    assert app.store.tenant(tokens.TENANT_A)["attachments"].rows == {}
+
+
+# RULE ATT-1
+def test_a_declared_content_length_over_the_cap_is_refused_before_reading(
+        app: Any, upload_headers: dict[str, str]) -> None:
+    headers = upload_headers | {"content-length": str(GiB)}
+    exchange = drive(app, upload_body(files.oversized(GiB)), headers)
+    assert_413(exchange)
+    assert exchange.consumed == 0
+    assert exchange.peak < MEMORY_BUDGET
+
+
+# RULE ATT-1
+def test_a_body_longer_than_its_content_length_is_still_counted(
+        app: Any, upload_headers: dict[str, str]) -> None:
+    headers = upload_headers | {"content-length": "1000"}
+    exchange = drive(app, upload_body(files.oversized(GiB)), headers)
+    assert_413(exchange)
+    assert exchange.consumed <= UPLOAD_BODY_LIMIT + CHUNK
+    assert exchange.peak < MEMORY_BUDGET
+
+
+# RULE G-12. (Sent without any Content-Length, a JSON body never gets this far: Connexion's
+# body validator takes a missing Content-Length for "no body" and answers 400.)
+def test_a_json_body_longer_than_declared_is_cut_at_its_cap(
+        app: Any, std_tokens: tokens.StandardTokens) -> None:
+    endless = (b"x" * CHUNK for _ in range(10_000))
+    exchange = drive(app, endless, {"authorization": f"Bearer {std_tokens.tenant_a}",
+                                    "content-type": "application/json",
+                                    "content-length": "100"},
+                     path="/v1/companies")
+    assert_413(exchange)
+    assert exchange.consumed <= JSON_BODY_LIMIT + CHUNK
+
+
+# RULE G-12
+@pytest.mark.parametrize("value", ["ten", "-1", "+5", "1_0", ""])
+def test_a_content_length_that_is_not_a_number_is_400(
+        app: Any, upload_headers: dict[str, str], value: str) -> None:
+    exchange = drive(app, [b"x"], upload_headers | {"content-length": value})
+    assert exchange.status == 400, exchange.body
+    assert exchange.json()["code"] == "bad_request"
+
+
+# RULE ATT-1
+def test_a_chunked_upload_of_exactly_10mb_is_stored_byte_for_byte(
+        app: Any, upload_headers: dict[str, str]) -> None:
+    # No Content-Length at all: Connexion's validator took that for "no body" (400).
+    digest = hashlib.sha256()
+
+    def content() -> Iterator[bytes]:
+        for chunk in files.oversized(MAX_BYTES):
+            digest.update(chunk)
+            yield chunk
+
+    exchange = drive(app, upload_body(content()), upload_headers)
+    assert exchange.status == 201, exchange.body
+    row = exchange.json()
+    assert row["size"] == MAX_BYTES
+    assert row["sha256"] == digest.hexdigest()
+    # The spooled file was read once, into the store; no other copy of the body was held.
+    assert exchange.peak < MAX_BYTES + MEMORY_BUDGET
+
+
+# RULE ATT-1: one byte over 10 MB, inside the body cap (framing), is refused by the rule.
+def test_a_file_one_byte_over_10mb_is_413_and_nothing_is_stored(
+        app: Any, upload_headers: dict[str, str]) -> None:
+    exchange = drive(app, upload_body(files.oversized(MAX_BYTES + 1)), upload_headers)
+    assert_413(exchange)
+    assert exchange.peak < MEMORY_BUDGET  # refused from the spooled size, before reading it
+    assert app.store.tenant(tokens.TENANT_A).blobs == {}
+
+
+# -- the multipart parser ------------------------------------------------------------------
+
+
+def _validator() -> StrictMultiPartValidator:
+    schema = {"type": "object", "required": ["file"],
+              "properties": {"file": {"type": "string", "format": "binary"},
+                             "title": {"type": "string", "maxLength": 255}}}
+    return StrictMultiPartValidator(schema=schema, required=True, encoding="utf-8",
+                                    strict_validation=False)
+
+
+def _parse(chunks: Iterable[bytes]) -> tuple[Upload, list[dict[str, Any]], dict[str, Any]]:
+    """Run the validator on a body; returns the Upload, what the handler's receive replays,
+    and the scope it passes on."""
+    source = iter(chunks)
+    scope: dict[str, Any] = {"type": "http", "headers": Headers({
+        "content-type": f"multipart/form-data; boundary={BOUNDARY}"}).raw}
+
+    async def receive() -> dict[str, Any]:
+        chunk = next(source, None)
+        if chunk is None:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def run() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        replay, new_scope = await _validator().wrap_receive(receive, scope=scope)
+        return [await replay()], new_scope
+
+    replayed, new_scope = asyncio.run(run())
+    upload = new_scope["extensions"]["connexion_context"]["multipart"]
+    return upload, replayed, new_scope
+
+
+def test_the_parser_spools_a_big_file_part_to_disk_and_does_not_replay_the_body() -> None:
+    size = 3 * MULTIPART_SPOOL_BYTES
+    title = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n"
+             f"NF 1234\r\n").encode()
+    upload, replayed, _ = _parse([title, *upload_body(files.oversized(size))])
+    try:
+        assert upload.fields == {"title": "NF 1234"}
+        assert upload.file.filename == "big.pdf"
+        assert upload.file.size == size
+        # A SpooledTemporaryFile past its max_size has moved to a real temporary file.
+        assert upload.file.file._rolled  # type: ignore[attr-defined]
+        # The handler's Connexion wrapper re-reads the body: it finds it already consumed.
+        assert replayed == [{"type": "http.request", "body": b"", "more_body": False}]
+    finally:
+        upload.file.file.close()
+
+
+def test_the_parser_keeps_a_small_file_part_in_memory() -> None:
+    upload, _, _ = _parse(upload_body([files.pdf_bytes()]))
+    try:
+        assert not upload.file.file._rolled  # type: ignore[attr-defined]
+        assert upload.file.size == len(files.pdf_bytes())
+    finally:
+        upload.file.file.close()
+
+
+# -- a real server ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _peak_rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
+
+
+def _raw_post(port: int, head: str, chunks: Iterable[bytes], *, chunked: bool) -> bytes:
+    """Send a request over a socket, stopping as soon as the server has answered; returns the
+    start of the answer."""
+    answer = bytearray()
+    answered = threading.Event()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+
+        def read() -> None:
+            try:
+                while data := sock.recv(65536):
+                    answer.extend(data)
+                    answered.set()
+            except OSError:
+                pass
+            answered.set()
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            sock.sendall(head.encode())
+            for chunk in chunks:
+                if answered.is_set():
+                    break
+                sock.sendall(b"%x\r\n%b\r\n" % (len(chunk), chunk) if chunked else chunk)
+            else:
+                if chunked:
+                    sock.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass  # the server may close once it has answered
+        answered.wait(30)
+        time.sleep(0.05)  # the rest of the answer
+        sock.shutdown(socket.SHUT_RDWR)
+        reader.join(5)
+    return bytes(answer)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[int, int]]:
+    """`python -m mock` on a free port: (port, pid)."""
+    if not Path("/proc/self/status").exists():
+        pytest.skip("needs /proc to read the server's peak memory")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mock", "--port", str(port), "--no-seed", "--no-admin",
+         "--log-level", "error"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).parents[1],
+        env=os.environ | {"PYTHONWARNINGS": "ignore"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError("the mock did not start") from None
+                time.sleep(0.1)
+        yield port, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+# RULE ATT-1
+def test_uvicorn_refuses_a_huge_chunked_upload_with_flat_peak_memory(
+        server: tuple[int, int], std_tokens: tokens.StandardTokens) -> None:
+    port, pid = server
+    head = (f"POST /v1/attachments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {std_tokens.tenant_a}\r\n"
+            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n")
+    # Warm up: a small upload builds the middleware stack and loads what the path imports.
+    small = b"".join(upload_body([files.pdf_bytes()], name="warm.pdf"))
+    warm = _raw_post(port, head + f"Content-Length: {len(small)}\r\n\r\n", [small],
+                     chunked=False)
+    assert warm.startswith(b"HTTP/1.1 201"), warm[:200]
+    before = _peak_rss(pid)
+
+    body = 256 * MiB
+    answer = _raw_post(port, head + "Transfer-Encoding: chunked\r\n\r\n",
+                       upload_body(files.oversized(body)), chunked=True)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"payload_too_large" in answer
+    declared = _raw_post(port, head + f"Content-Length: {body}\r\n\r\n",
+                         upload_body(files.oversized(body)), chunked=False)
+    assert declared.startswith(b"HTTP/1.1 413"), declared[:200]
+
+    grown = _peak_rss(pid) - before
+    print(f"uvicorn peak RSS grew by {grown / MiB:.1f} MiB for a {body // MiB} MiB body")
+    assert grown < 8 * MiB, f"peak RSS grew by {grown} bytes"
