@@ -92,3 +92,13 @@ def test_workspace_id_in_a_body_is_ignored(client: Any, auth_a: dict[str, str],
     row = client.post("/v1/companies", headers=auth_a, json=body).json()
     assert row["workspace_id"] == tokens.TENANT_A
     assert client.get(f"/v1/companies/{row['id']}", headers=auth_b).status_code == 404
+
+
+# RULE G-9
+def test_ids_match_in_any_case(client: Any, auth_a: dict[str, str]) -> None:
+    ids = make_all(client, auth_a)
+    upper = ids["categories"].upper()
+    assert client.get(f"/v1/categories/{upper}", headers=auth_a).json()["id"] == ids["categories"]
+    rows = client.get("/v1/categories", headers=auth_a,
+                      params={"company_id": ids["companies"].upper()}).json()["data"]
+    assert [r["id"] for r in rows] == [ids["categories"]]

@@ -36,6 +36,13 @@ def base_url() -> str:
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{root}"
 
 
+def canonical(name: str, value: Any) -> Any:
+    """Ids compare in canonical lower case: the spec accepts any case for a UUID."""
+    if (name == "id" or name.endswith("_id")) and isinstance(value, str):
+        return value.lower()
+    return value
+
+
 def no_content() -> ConnexionResponse:
     return ConnexionResponse(status_code=204)
 
@@ -80,7 +87,7 @@ class Handlers:
             if name in PAGING or value is None or name not in spec.filters:
                 continue
             convert = spec.filters[name].convert
-            filters[name] = convert(value) if convert else value
+            filters[name] = convert(value) if convert else canonical(name, value)
         codec = ts.cursors
         binding = codec.binding(ts.workspace_id, self.resource, sort, filters)
         table = ts[self.resource]
