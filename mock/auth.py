@@ -27,7 +27,7 @@ class Principal:
 
     tenant: str
     scopes: frozenset[str]
-    actor: str = "api"
+    actor: str = ""
 
 
 def _invalid(detail: str) -> ApiProblem:
@@ -63,7 +63,8 @@ def verify(authorization: str | None, secret: str) -> Principal:
         raise _invalid("The token's sub is not a workspace id.") from None
     scope_claim = claims.get("scope", "")
     scopes = frozenset(scope_claim.split()) if isinstance(scope_claim, str) else frozenset()
-    actor = claims.get("user") or claims.get("email") or "api"
+    # Who acts (attachments' uploaded_by): a user claim where the issuer adds one, else `sub`.
+    actor = claims.get("user") or claims.get("email") or tenant
     return Principal(tenant=tenant, scopes=scopes, actor=str(actor))
 
 

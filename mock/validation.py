@@ -124,6 +124,26 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
         _body_errors(self._validator, body)
         return None
 
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        """Connexion takes a body without Content-Length for no body at all; a chunked body
+        (Transfer-Encoding) is read, checked and replayed like any other."""
+        headers = Headers(scope=scope)
+        if "content-length" in headers or "transfer-encoding" not in headers:
+            return await super().wrap_receive(receive, scope=scope)
+        messages: list[Message] = []
+        more = True
+        while more:
+            message = await receive()
+            messages.append(message)
+            more = message.get("more_body", False)
+
+        async def chunks() -> t.AsyncGenerator[bytes, None]:
+            for message in messages:
+                yield message.get("body", b"")
+
+        self._validate(await self._parse(chunks(), scope=scope))
+        return self._insert_messages(receive, messages=messages), scope
+
 
 class StrictFormDataValidator(FormDataValidator):
     """Form bodies: compiled schema and 422 with fields, like JSON bodies."""

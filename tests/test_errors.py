@@ -155,3 +155,20 @@ def test_cursor_is_bound_to_sort_filters_and_tenant(client: Any, auth_a: dict[st
     for headers, params in misuses:
         assert_problem(client.get("/v1/taxes", headers=headers, params=params), 400,
                        "invalid_cursor")
+
+
+# RULE G-12
+def test_a_chunked_json_body_is_read_like_any_other(client: Any, auth_a: dict[str, str]) -> None:
+    body = factories.make_company(factories.make_faker(9))
+
+    def chunks() -> Any:
+        import json
+
+        raw = json.dumps(body).encode()
+        yield raw[:10]
+        yield raw[10:]
+
+    r = client.post("/v1/companies", headers=auth_a | {"Content-Type": "application/json"},
+                    content=chunks())
+    assert r.status_code == 201, r.text
+    assert r.json()["name"] == body["name"]

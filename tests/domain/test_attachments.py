@@ -132,7 +132,7 @@ def test_every_allowed_type_is_stored_with_its_metadata(api_a: Api, ts_a: Tenant
     assert row["mime_type"] == sample.mime_type
     assert row["size"] == len(sample.content)
     assert row["sha256"] == hashlib.sha256(sample.content).hexdigest()
-    assert row["uploaded_by"] == "api"
+    assert row["uploaded_by"] == tokens.TENANT_A  # no user claim: the subject
     assert row["workspace_id"] == tokens.TENANT_A
     assert [row[f] for f in COUNT_FIELD.values()] == [0, 0, 0]
     assert row["download_url"] == f"http://testserver/v1/attachments/{row['id']}/download"
@@ -334,7 +334,7 @@ def test_uploaded_by_is_the_token_user_and_filters(client: Any, api_a: Api) -> N
     theirs = upload(api_a)
     assert mine["uploaded_by"] == "maria@empresa.com.br"
     assert api_a.ids("attachments", uploaded_by="maria@empresa.com.br") == {mine["id"]}
-    assert api_a.ids("attachments", uploaded_by="api") == {theirs["id"]}
+    assert api_a.ids("attachments", uploaded_by=tokens.TENANT_A) == {theirs["id"]}
     assert api_a.ids("attachments", uploaded_by="ninguem") == set()
 
 
