@@ -26,6 +26,7 @@ from mock.domain.registry import TABLES
 from mock.errors import ApiProblem, problem_handler
 from mock.frontdoor import FrontDoor, compile_paths
 from mock.idempotency import IdempotencyCache, IdempotencyMiddleware
+from mock.requestlog import LogFormat, RequestLog
 from mock.spec import iter_operations, load_spec
 from mock.store import Store
 from mock.validation import VALIDATOR_MAP
@@ -45,8 +46,10 @@ def create_app(
     secret: str = DEFAULT_SECRET,
     validate_responses: bool = False,
     admin: bool = True,
+    request_log: LogFormat | None = None,
 ) -> AsyncApp:
-    """The mock app. `store` defaults to a fresh empty one; it is on `app.store`."""
+    """The mock app. `store` defaults to a fresh empty one; it is on `app.store`.
+    `request_log` ("text" | "json") adds one log line per request (`mock.requestlog`)."""
     store = store or new_store()
     spec = spec or load_spec()
     operations = list(iter_operations(spec))
@@ -83,6 +86,10 @@ def create_app(
                          for p in op.op.get("parameters", []))}
     app.add_middleware(IdempotencyMiddleware, position=MiddlewarePosition.BEFORE_CONTEXT,
                        cache=cache, operations=idempotent)
+
+    if request_log is not None:  # outermost, so it sees the status every error became
+        app.add_middleware(RequestLog, position=MiddlewarePosition.BEFORE_EXCEPTION,
+                           log_format=request_log)
 
     for exc_class in (ApiProblem, DomainError, ProblemException, HTTPException, Exception):
         app.add_error_handler(exc_class, problem_handler)
