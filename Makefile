@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WORKERS ?= auto
 
-.PHONY: help mock test lint spec conformance property-thorough selfcheck bench clean
+.PHONY: help mock test lint spec conformance property-thorough selfcheck bench clean e2e
 
 help:
 	@echo "make mock        run the stateful mock on http://127.0.0.1:8080/v1 with demo data"
 	@echo "make test        install on first use, lint and run every test (unit, conformance, property)"
 	@echo "make lint        ruff"
 	@echo "make spec        bundle the resolved OpenAPI document to spec/build/"
+	@echo "make e2e         /docs in headless chromium, Postman round-trip in newman (installs them)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +24,23 @@ mock: $(STAMP)
 	$(BIN)/python -m mock
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -n $(WORKERS) -q
+	$(BIN)/python -m pytest -n $(WORKERS) -q --ignore=tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 spec: $(STAMP)
 	$(BIN)/python -m mock.spec --out spec/build
+
+# --- make bench (issue 12): load, scale, start-up, memory; BENCH_QUICK=1 for a short run --------
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) spec/build .pytest_cache .hypothesis
@@ -44,3 +55,14 @@ conformance: $(STAMP)
 property-thorough: $(STAMP)
 	$(BIN)/python -m pytest property_tests -p no:cacheprovider --hypothesis-profile thorough \
 	  $(if $(BASE_URL),--base-url $(BASE_URL))
+
+# --- end to end: /docs in Debian's chromium (Playwright), the Postman round-trip (newman) ----
+# The tests install chromium (apt-get) and the pinned Node tools (npm, into .cache/node).
+E2E_STAMP := $(VENV)/.installed-e2e
+
+$(E2E_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,e2e]'
+	touch $(E2E_STAMP)
+
+e2e: $(E2E_STAMP)
+	$(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile -q
