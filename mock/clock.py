@@ -13,6 +13,11 @@ class Clock:
         self._offset = timedelta()
         self._lock = threading.Lock()
 
+    @property
+    def offset(self) -> timedelta:
+        """How far the clock has been moved ahead of real time."""
+        return self._offset
+
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset
 

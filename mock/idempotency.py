@@ -66,6 +66,14 @@ class IdempotencyCache:
         self._entries[(tenant, key)] = entry
         return entry
 
+    def items(self) -> list[tuple[tuple[str, str], Entry]]:
+        """A copy of every entry, oldest first (one C-level copy: consistent under load)."""
+        return list(self._entries.items())
+
+    def restore(self, tenant: str, key: str, entry: Entry) -> None:
+        """Put back a finished entry (state file); keeps the insertion = expiry order."""
+        self._entries[(tenant, key)] = entry
+
     def abandon(self, tenant: str, key: str) -> None:
         self._entries.pop((tenant, key), None)
 

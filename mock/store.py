@@ -121,6 +121,8 @@ class Table:
         return self.rows.get(row_id) or self.tombstones.get(row_id)
 
     def insert(self, row: Any) -> Any:
+        if row.id in self.rows or row.id in self.tombstones:
+            raise ValueError(f"{self.spec.resource} already has a row {row.id}")
         self.rows[row.id] = row
         self._index(row)
         return row
