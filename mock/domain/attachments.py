@@ -80,7 +80,7 @@ def _linked_to(owner: str) -> Callable[[Mapping[str, Table], Any], set[str]]:
 
 SPEC = TableSpec(
     resource="attachments",
-    sorts={"uploaded_at": "text", "file_name": "ci", "size": "text", "created_at": "text"},
+    sorts={"uploaded_at": "text", "file_name": "ci", "size": "text"},
     default_sort="-uploaded_at",  # RULE ATT-2
     filters={
         # MIME types compare case-insensitively (RFC 2045 §5.1); stored ones are lower case.

@@ -69,8 +69,8 @@ def _type(value: Any, field: str) -> str:
 
 SPEC = TableSpec(
     resource="transactions",
-    sorts={"occurred_at": "text", "amount": "decimal", "created_at": "text",
-           "updated_at": "text"},
+    sorts={"occurred_at": "text", "amount": "decimal", "competence_date": "text",
+           "created_at": "text", "updated_at": "text"},
     default_sort="-occurred_at",
     filters={
         "company_id": Filter("company_id"),
