@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from fixtures import tokens
@@ -122,20 +122,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def embedded_mock(secret: str = tokens.DEFAULT_SECRET, *, seed_demo: bool = False,
-                  validate_responses: bool = True) -> Iterator[str]:
-    """Serve a fresh mock on a free loopback port in a background thread; yields its /v1 URL."""
+def serve(app: Any) -> Iterator[str]:
+    """Serve an ASGI app on a free loopback port in a background thread; yields its root URL.
+
+    The embedded mock runs this way; tests also use it to serve deliberately broken apps.
+    """
     import uvicorn
 
-    from fixtures import seed
-    from mock import seeding
-    from mock.app import create_app, new_store
-
-    store = new_store()
-    if seed_demo:
-        for tenant in (tokens.TENANT_A, tokens.TENANT_B):
-            seeding.apply(store.tenant(tenant), seed.demo_dataset(tenant))
-    app = create_app(store, secret=secret, validate_responses=validate_responses)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -145,14 +138,31 @@ def embedded_mock(secret: str = tokens.DEFAULT_SECRET, *, seed_demo: bool = Fals
     deadline = time.monotonic() + 30
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the embedded mock did not start")
+            raise RuntimeError("the embedded server did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}/v1"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@contextmanager
+def embedded_mock(secret: str = tokens.DEFAULT_SECRET, *, seed_demo: bool = False,
+                  validate_responses: bool = True) -> Iterator[str]:
+    """Serve a fresh mock on a free loopback port in a background thread; yields its /v1 URL."""
+    from fixtures import seed
+    from mock import seeding
+    from mock.app import create_app, new_store
+
+    store = new_store()
+    if seed_demo:
+        for tenant in (tokens.TENANT_A, tokens.TENANT_B):
+            seeding.apply(store.tenant(tenant), seed.demo_dataset(tenant))
+    app = create_app(store, secret=secret, validate_responses=validate_responses)
+    with serve(app) as root:
+        yield f"{root}/v1"
 
 
 @contextmanager
