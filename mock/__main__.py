@@ -15,7 +15,7 @@ from types import FrameType
 import uvicorn
 
 from fixtures import seed, tokens
-from mock import requestlog, seeding, statefile
+from mock import faults, requestlog, seeding, statefile
 from mock.app import create_app, new_store
 
 
@@ -32,6 +32,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     seeding_group.add_argument("--no-seed", action="store_true",
                                help="start empty (no demo data)")
     parser.add_argument("--no-admin", action="store_true", help="turn off /__mock/")
+    parser.add_argument("--faults", default="", metavar="A,B",
+                        help="start with named defects, for proving the suites "
+                             f"(make selfcheck); known: {', '.join(sorted(faults.BY_NAME))}")
     parser.add_argument("--validate-responses", action="store_true",
                         help="check every response against the spec (slower)")
     parser.add_argument("--state-file", type=Path, metavar="PATH",
@@ -92,7 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     level = "warning" if args.quiet and args.log_level in ("info", "debug", "trace") \
         else args.log_level
-    store = new_store()
+    try:
+        store = new_store(faults.parse(args.faults))
+    except ValueError as exc:
+        print(f"python -m mock: {exc}", file=sys.stderr)
+        return 2
     try:  # a bad file is refused before the (slower) app is built
         state = statefile.read(args.state_file) \
             if args.state_file is not None and args.state_file.exists() else None

@@ -24,7 +24,8 @@ from mock.docs import SPEC_JSON, SPEC_YAML, docs_app
 from mock.domain.errors import DomainError
 from mock.domain.registry import TABLES
 from mock.errors import ApiProblem, problem_handler
-from mock.frontdoor import FrontDoor, compile_paths
+from mock.faults import PlainJsonErrors
+from mock.frontdoor import UPLOAD_BODY_LIMIT, FrontDoor, compile_paths
 from mock.idempotency import IdempotencyCache, IdempotencyMiddleware
 from mock.requestlog import LogFormat, RequestLog
 from mock.spec import iter_operations, load_spec
@@ -35,8 +36,9 @@ BASE_PATH = "/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def new_store() -> Store:
-    return Store(TABLES)
+def new_store(faults: frozenset[str] = frozenset()) -> Store:
+    """An empty store; `faults` (mock.faults) switch on named defects for the self-check."""
+    return Store(TABLES, faults=faults)
 
 
 def create_app(
@@ -75,8 +77,11 @@ def create_app(
     upload_paths = {BASE_PATH + op.path for op in operations
                     if op.method == "POST" and "multipart/form-data"
                     in op.op.get("requestBody", {}).get("content", {})}
+    upload_limit = 64 * 1024 * 1024 if "upload_limit_ignored" in store.faults \
+        else UPLOAD_BODY_LIMIT  # FAULT
     app.add_middleware(FrontDoor, position=MiddlewarePosition.BEFORE_ROUTING, mounts=mounts,
-                       paths=compile_paths(BASE_PATH, paths), upload_paths=upload_paths)
+                       paths=compile_paths(BASE_PATH, paths), upload_paths=upload_paths,
+                       upload_limit=upload_limit)
     app.add_middleware(
         AuthMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, secret=secret,
         store=store, scopes={op.operation_id: op.required_scopes for op in operations},
@@ -85,7 +90,9 @@ def create_app(
                   if any(p.get("in") == "header" and p.get("name") == IDEMPOTENCY_HEADER
                          for p in op.op.get("parameters", []))}
     app.add_middleware(IdempotencyMiddleware, position=MiddlewarePosition.BEFORE_CONTEXT,
-                       cache=cache, operations=idempotent)
+                       cache=cache, operations=idempotent, faults=store.faults)
+    if "errors_not_problem_json" in store.faults:
+        app.add_middleware(PlainJsonErrors, position=MiddlewarePosition.BEFORE_EXCEPTION)
 
     if request_log is not None:  # outermost, so it sees the status every error became
         app.add_middleware(RequestLog, position=MiddlewarePosition.BEFORE_EXCEPTION,

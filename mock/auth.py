@@ -37,7 +37,8 @@ def _invalid(detail: str) -> ApiProblem:
     )
 
 
-def verify(authorization: str | None, secret: str) -> Principal:
+def verify(authorization: str | None, secret: str,
+           faults: frozenset[str] = frozenset()) -> Principal:
     """The principal of an `Authorization` header value, or a 401 ApiProblem."""
     if not authorization:
         # RFC 6750 §3.1: no error code when the request carried no credentials at all.
@@ -46,11 +47,13 @@ def verify(authorization: str | None, secret: str) -> Principal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _invalid("The Authorization header must be 'Bearer <jwt>'.")
+    options: dict[str, object] = {"require": ["sub"], "verify_aud": False}
+    if "expired_token_accepted" in faults:  # FAULT
+        options["verify_exp"] = False
     try:
-        claims = jwt.decode(
-            token.strip(), secret, algorithms=[ALGORITHM],
-            options={"require": ["sub"], "verify_aud": False},
-        )
+        if "alg_none_accepted" in faults and _unsigned(token.strip()):  # FAULT
+            options["verify_signature"] = False
+        claims = jwt.decode(token.strip(), secret, algorithms=[ALGORITHM], options=options)
     except jwt.ExpiredSignatureError:
         raise _invalid("The token has expired.") from None
     except jwt.ImmatureSignatureError:
@@ -66,6 +69,13 @@ def verify(authorization: str | None, secret: str) -> Principal:
     # Who acts (attachments' uploaded_by): a user claim where the issuer adds one, else `sub`.
     actor = claims.get("user") or claims.get("email") or tenant
     return Principal(tenant=tenant, scopes=scopes, actor=str(actor))
+
+
+def _unsigned(token: str) -> bool:
+    try:
+        return str(jwt.get_unverified_header(token).get("alg", "")).lower() == "none"
+    except jwt.InvalidTokenError:
+        return False
 
 
 def require_scopes(principal: Principal, required: tuple[str, ...]) -> None:
@@ -85,12 +95,11 @@ class AuthMiddleware:
     body is read, and the principal is left in the operation's context for the handlers."""
 
     def __init__(self, app: ASGIApp, *, secret: str, store: Store,
-                 scopes: Mapping[str, tuple[str, ...]], enforce_scopes: bool = True) -> None:
+                 scopes: Mapping[str, tuple[str, ...]]) -> None:
         self.app = app
         self.secret = secret
         self.store = store
         self.scopes = scopes
-        self.enforce_scopes = enforce_scopes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,8 +114,8 @@ class AuthMiddleware:
             if name == b"authorization":
                 header = value.decode("latin-1")
                 break
-        principal = verify(header, self.secret)
-        if self.enforce_scopes:
+        principal = verify(header, self.secret, self.store.faults)
+        if "scopes_not_enforced" not in self.store.faults:
             require_scopes(principal, self.scopes.get(operation_id, ()))
         context = scope.setdefault("extensions", {}).setdefault(CONTEXT, {})
         context["principal"] = principal

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -86,3 +88,22 @@ def parse(names: str | Iterable[str] | None) -> frozenset[str]:
         raise ValueError(f"unknown fault(s): {', '.join(unknown)}; "
                          f"known: {', '.join(sorted(BY_NAME))}")
     return chosen
+
+
+class PlainJsonErrors:
+    """FAULT errors_not_problem_json: problem documents go out as `application/json`.
+    Added to the app only when the fault is asked for, so it costs nothing otherwise."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    (k, b"application/json" if k.lower() == b"content-type"
+                     and v.startswith(b"application/problem+json") else v)
+                    for k, v in message.get("headers", [])]
+            await send(message)
+
+        await self.app(scope, receive, send_)

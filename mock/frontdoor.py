@@ -42,7 +42,9 @@ def compile_paths(base_path: str, paths: Mapping[str, Iterable[str]]) -> list[Pa
 
 class FrontDoor:
     def __init__(self, app: ASGIApp, *, mounts: Mapping[str, ASGIApp],
-                 paths: list[PathMethods], upload_paths: Iterable[str] = ()) -> None:
+                 paths: list[PathMethods], upload_paths: Iterable[str] = (),
+                 upload_limit: int = UPLOAD_BODY_LIMIT) -> None:
+        self.upload_limit = upload_limit
         self.app = app
         self.mounts = dict(mounts)
         self.paths = paths
@@ -67,7 +69,7 @@ class FrontDoor:
                         headers={"Allow": ", ".join(known.methods)},
                     )
                 break
-        limit = UPLOAD_BODY_LIMIT if (scope["method"] == "POST" and path in self.upload_paths) \
+        limit = self.upload_limit if (scope["method"] == "POST" and path in self.upload_paths) \
             else JSON_BODY_LIMIT
         await self.app(scope, _capped(scope, receive, limit), send)
 

@@ -104,16 +104,18 @@ class IdempotencyMiddleware:
     """Wraps the operations the spec marks with the Idempotency-Key header."""
 
     def __init__(self, app: ASGIApp, *, cache: IdempotencyCache,
-                 operations: Collection[str]) -> None:
+                 operations: Collection[str], faults: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.cache = cache
         self.operations = frozenset(operations)
+        self.faults = faults
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         extensions = scope.get("extensions", {})
         operation_id = extensions.get(ROUTING, {}).get("operation_id")
         key = None
-        if scope["type"] == "http" and operation_id in self.operations:
+        if scope["type"] == "http" and operation_id in self.operations \
+                and "idempotency_ignored" not in self.faults:  # FAULT
             key = next((v.decode("latin-1") for k, v in scope["headers"] if k == HEADER), None)
         principal = extensions.get(CONTEXT, {}).get("principal")
         if key is None or principal is None:
@@ -132,14 +134,14 @@ class IdempotencyMiddleware:
         async def receive_again() -> Message:
             return next(replay, None) or await receive()
 
-        tenant = principal.tenant
+        tenant = "" if "idempotency_shared_across_tenants" in self.faults else principal.tenant
         print_ = fingerprint(scope["method"], scope["path"], body)
         entry = self.cache.get(tenant, key)
         if entry is not None:
             if not entry.done:
                 raise ApiProblem(409, "idempotency_key_in_flight",
                                  "A request with this Idempotency-Key is still being processed.")
-            if entry.fingerprint != print_:
+            if entry.fingerprint != print_ and "idempotency_mismatch_replayed" not in self.faults:
                 raise ApiProblem(422, "idempotency_key_reused",
                                  "This Idempotency-Key was used for a different request.")
             await send({"type": "http.response.start", "status": entry.status,

@@ -95,8 +95,10 @@ def key_from_json(raw: Any, kind: SortKind) -> tuple[int, Any]:
 class Table:
     """Rows of one resource in one tenant, with the indexes its sorts and filters need."""
 
-    def __init__(self, spec: TableSpec, tables: Mapping[str, Table] | None = None) -> None:
+    def __init__(self, spec: TableSpec, tables: Mapping[str, Table] | None = None,
+                 faults: frozenset[str] = frozenset()) -> None:
         self.spec = spec
+        self.faults = faults  # mock.faults: named defects for the self-check, off by default
         # The tenant's other tables, for `join` filters.
         self.tables: Mapping[str, Table] = tables if tables is not None else {}
         self.rows: dict[str, Any] = {}
@@ -141,7 +143,7 @@ class Table:
     def delete(self, row: Any, *, soft: bool = False) -> None:
         self._unindex(row)
         del self.rows[row.id]
-        if soft:
+        if soft or "deleted_still_readable" in self.faults:  # FAULT: hard deletes kept too
             self.tombstones[row.id] = row
 
     def where(self, **conditions: Any) -> Iterable[Any]:
@@ -189,8 +191,16 @@ class Table:
         rows = [self.rows[entry[2]] for entry in entries[:limit]]
         if len(entries) > limit:
             last = entries[limit - 1]
-            return rows, Position(key=key_to_json((last[0], last[1])), id=last[2])
+            last_id = last[2]
+            if "page_skips_on_tie" in self.faults:  # FAULT: jump past every row of this key
+                last_id = "" if descending else "\uffff"
+            return rows, Position(key=key_to_json((last[0], last[1])), id=last_id)
         return rows, None
+
+    @property
+    def _repeat(self) -> bool:
+        """FAULT page_repeats_row: a page starts at the cursor's row instead of after it."""
+        return "page_repeats_row" in self.faults
 
     def decode_key(self, sort: str, raw: Any) -> tuple[int, Any]:
         return key_from_json(raw, self.spec.sorts[sort.lstrip("-")])
@@ -254,9 +264,9 @@ class Table:
         if start is None:
             it = reversed(index) if descending else iter(index)
         elif descending:
-            it = index.irange(maximum=start, inclusive=(True, False), reverse=True)
+            it = index.irange(maximum=start, inclusive=(True, self._repeat), reverse=True)
         else:
-            it = index.irange(minimum=start, inclusive=(False, True))
+            it = index.irange(minimum=start, inclusive=(self._repeat, True))
         out: list[tuple[Any, ...]] = []
         for entry in it:
             if all(check(self.rows[entry[2]]) for check in checks):
@@ -279,8 +289,10 @@ class Table:
         for row_id in ids:
             row = self.rows[row_id]
             entry = (*sort_key(getattr(row, name), kind), row_id)
-            if start is not None and (entry <= start if not descending else entry >= start):
-                continue
+            if start is not None:
+                behind = entry < start if not descending else entry > start
+                if behind or (entry == start and not self._repeat):
+                    continue
             if all(check(row) for check in checks):
                 entries.append(entry)
         pick = heapq.nlargest if descending else heapq.nsmallest
@@ -292,17 +304,24 @@ class TenantStore:
 
     def __init__(self, store: Store, workspace_id: str) -> None:
         self.workspace_id = workspace_id
+        self.faults = store.faults
+        # Only the tenant-crossing faults use this; nothing else may reach another tenant.
+        self._store = store
         self.clock = store.clock
         self.lock = store.lock
         self.cursors = store.cursors
         self.blob_cap = store.blob_cap
         self.tables: dict[str, Table] = {}
         for s in store.specs:
-            self.tables[s.resource] = Table(s, self.tables)
+            self.tables[s.resource] = Table(s, self.tables, store.faults)
         self.blobs: dict[str, bytes] = {}
 
     def __getitem__(self, resource: str) -> Table:
         return self.tables[resource]
+
+    def others(self) -> list[TenantStore]:
+        """The other tenants — for the isolation faults only (mock.faults)."""
+        return [self._store.tenant(t) for t in self._store.tenant_ids if t != self.workspace_id]
 
     @property
     def blob_bytes(self) -> int:
@@ -313,8 +332,9 @@ class Store:
     """Every tenant, made lazily; one lock so requests never interleave a read-modify-write."""
 
     def __init__(self, specs: Iterable[TableSpec], clock: Clock | None = None,
-                 blob_cap: int = DEFAULT_BLOB_CAP) -> None:
+                 blob_cap: int = DEFAULT_BLOB_CAP, faults: frozenset[str] = frozenset()) -> None:
         self.specs = tuple(specs)
+        self.faults = faults
         self.clock = clock or Clock()
         self.blob_cap = blob_cap
         self.lock = threading.RLock()

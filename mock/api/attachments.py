@@ -31,7 +31,7 @@ async def upload(multipart: Upload | None = None) -> ConnexionResponse:
     file = multipart.file
     try:
         # Refused before the spooled file is read into memory.
-        attachments.check_size(file.size or 0)
+        attachments.check_size(tenant(), file.size or 0)
         content = await file.read()
     finally:
         await file.close()

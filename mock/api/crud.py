@@ -15,6 +15,7 @@ from connexion.lifecycle import ConnexionResponse
 from starlette.datastructures import QueryParams
 
 from mock.domain.base import Resource, get_row
+from mock.domain.errors import NotFound
 from mock.errors import ApiProblem
 from mock.pagination import DEFAULT_LIMIT, InvalidCursor, Position
 from mock.store import TenantStore
@@ -81,6 +82,8 @@ class Handlers:
         sent = QueryParams(scope.get("query_string", b""))
         limit = params.get("limit") if "limit" in sent else params.get("per_page")
         limit = limit or DEFAULT_LIMIT
+        if "limit_ignored" in ts.faults:  # FAULT
+            limit = DEFAULT_LIMIT
         sort = params.get("sort") or spec.default_sort
         filters = {}
         for name, value in params.items():
@@ -88,8 +91,11 @@ class Handlers:
                 continue
             convert = spec.filters[name].convert
             filters[name] = convert(value) if convert else canonical(name, value)
+        if "filter_ignored" in ts.faults:  # FAULT
+            filters = {}
         codec = ts.cursors
-        binding = codec.binding(ts.workspace_id, self.resource, sort, filters)
+        bound_to = "" if "cursor_crosses_tenants" in ts.faults else ts.workspace_id  # FAULT
+        binding = codec.binding(bound_to, self.resource, sort, filters)
         table = ts[self.resource]
         after = None
         if params.get("cursor"):
@@ -102,6 +108,9 @@ class Handlers:
         with ts.lock:
             rows, following = table.page(sort, filters, after, limit)
             data = [self._view(ts, row, detail=False) for row in rows]
+            if "list_leaks_tenant" in ts.faults:  # FAULT: the other tenants' rows too
+                data += [self._view(other, row, detail=False) for other in ts.others()
+                         for row in other[self.resource].page(sort, {}, None, limit)[0]]
         return ok({"data": data,
                    "next_cursor": codec.encode(following, binding) if following else None})
 
@@ -114,6 +123,10 @@ class Handlers:
     async def get(self, id: str) -> ConnexionResponse:
         ts = tenant()
         with ts.lock:
+            if "get_ignores_tenant" in ts.faults:  # FAULT: look in every tenant
+                for owner in (ts, *ts.others()):
+                    if (row := owner[self.resource].get(id.lower())) is not None:
+                        return ok(self._view(owner, row, detail=True))
             return ok(self._view(ts, get_row(ts, self.resource, id), detail=True))
 
     async def update(self, id: str, body: dict[str, Any]) -> ConnexionResponse:
@@ -126,5 +139,11 @@ class Handlers:
         """RULE G-10: 204, then 404 for the same id."""
         ts = tenant()
         with ts.lock:
-            self.module.delete(ts, get_row(ts, self.resource, id))
+            try:
+                row = get_row(ts, self.resource, id)
+            except NotFound:
+                if "delete_twice_204" in ts.faults:  # FAULT
+                    return no_content()
+                raise
+            self.module.delete(ts, row)
         return no_content()

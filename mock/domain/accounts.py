@@ -141,6 +141,8 @@ def balance(ts: TenantStore, row: Account) -> Decimal:
     (`is_pending` false) transactions, the auto-created ones of settlements (PAY-5) included.
     Computed on read, so it can never drift from the rows; exact decimal, to the cent."""
     total = row.opening_balance
+    if "balance_ignores_ledger" in ts.faults:  # FAULT
+        return total
     for trx in ts["transactions"].where(financial_account_id=row.id):
         if not trx.is_pending:
             total += trx.amount if trx.type == "credit" else -trx.amount

@@ -517,6 +517,9 @@ def _settle(side: Side, ts: TenantStore, row: Bill) -> None:
     """RULE PAY-5: one auto transaction of `nominal_amount` (debit for payables, credit for
     receivables) on the row's account, dated `payment_date`; its id is stored on the row."""
     assert row.financial_account_id is not None and row.payment_date is not None
+    if "settle_without_transaction" in ts.faults:  # FAULT
+        ts[side.resource].update(row, {"status": side.settled})
+        return
     trx = transactions.create_auto(
         ts, company_id=row.company_id, financial_account_id=row.financial_account_id,
         amount=row.nominal_amount, type=side.transaction_type, occurred_at=row.payment_date,
@@ -574,6 +577,8 @@ def view(side: Side, ts: TenantStore, row: Bill, *, detail: bool = False) -> dic
     for name in MONEY_FIELDS:
         out[name] = money(getattr(row, name))
     out["nominal_amount"] = money(row.nominal_amount)
+    if "nominal_ignores_interest" in ts.faults:  # FAULT
+        out["nominal_amount"] = money(row.amount - row.discount_amount)
     for name in side.extra_fields:
         out[name] = row.extra.get(name)
     # RULE PAY-8: denormalised names (soft-deleted people included, PER-5) and counts.

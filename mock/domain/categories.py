@@ -56,7 +56,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         # RULE CAT-1: the parent is in the same company; level = parent.level + 1, at most 3.
         if parent.company_id != company.id:
             raise ValidationFailed("parent_id belongs to another company", field="parent_id")
-        if parent.level >= MAX_LEVEL:
+        deepest = MAX_LEVEL + ("category_depth_4" in ts.faults)  # FAULT: one level more
+        if parent.level >= deepest:
             raise ValidationFailed(
                 f"categories nest at most {MAX_LEVEL} levels deep", field="parent_id"
             )

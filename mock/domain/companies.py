@@ -44,6 +44,8 @@ def _cnpj(value: Any) -> str:
 
 def _ensure_unique(ts: TenantStore, cnpj: str, exclude: str | None = None) -> None:
     # RULE CMP-2: unique among *active* companies of the workspace.
+    if "duplicate_active_cnpj" in ts.faults:  # FAULT
+        return
     for other in ts["companies"].where(cnpj=cnpj, active=True):
         if other.id != exclude:
             raise Conflict(
@@ -54,7 +56,10 @@ def _ensure_unique(ts: TenantStore, cnpj: str, exclude: str | None = None) -> No
 
 def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) -> Company:
     require(body, "name", "cnpj")
-    cnpj = _cnpj(body["cnpj"])
+    if "cnpj_without_check_digits" in ts.faults:  # FAULT: any 14 digits will do
+        cnpj = normalize_document(str(body["cnpj"]))
+    else:
+        cnpj = _cnpj(body["cnpj"])
     name = required_text(body["name"], "name")
     _ensure_unique(ts, cnpj)
     # RULE CMP-3: matriz/filial comes from the branch digits, never from the request.

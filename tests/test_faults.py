@@ -1,0 +1,259 @@
+"""Each named fault (mock.faults) is off by default and, when on, really breaks its rule —
+the self-check is only as good as its faults."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import jwt
+import pytest
+from starlette.testclient import TestClient
+
+from fixtures import factories, files, tokens
+from mock import faults
+from mock.app import create_app, new_store
+from tests.conftest import bearer
+from tests.helpers import make_all
+
+A = bearer(tokens.mint_token(tokens.TENANT_A))
+B = bearer(tokens.mint_token(tokens.TENANT_B))
+Demo = Callable[[TestClient], bool]  # True when the defect shows
+
+
+def _company(c: TestClient, headers: dict[str, str] = A, seed: int = 0, **extra: Any
+             ) -> Any:
+    return c.post("/v1/companies", headers=headers,
+                  json=factories.make_company(factories.make_faker(seed)) | extra)
+
+
+def _taxes(c: TestClient, n: int) -> None:
+    fake = factories.make_faker(1)
+    for i in range(n):
+        c.post("/v1/taxes", headers=A, json=factories.make_tax(fake) | {"name": f"T{i:02d}"})
+
+
+def _walk(c: TestClient, path: str, limit: int, **params: Any) -> list[str]:
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = c.get(path, headers=A, params={"limit": limit, **params,
+                                              **({"cursor": cursor} if cursor else {})}).json()
+        seen += [r["id"] for r in page["data"]]
+        if not (cursor := page["next_cursor"]):
+            return seen
+
+
+def tie_skip(c: TestClient) -> bool:
+    fake = factories.make_faker(2)
+    company = _company(c).json()["id"]
+    for _ in range(6):  # six categories with one name: all tie on the default sort
+        c.post("/v1/categories", headers=A,
+               json=factories.make_category(fake, company) | {"name": "Aluguel"})
+    return len(_walk(c, "/v1/categories", 2)) < 6
+
+
+def repeat(c: TestClient) -> bool:
+    _taxes(c, 6)
+    seen = _walk(c, "/v1/taxes", 2)
+    return len(seen) != len(set(seen))
+
+
+def limit(c: TestClient) -> bool:
+    _taxes(c, 30)
+    return len(c.get("/v1/taxes", headers=A, params={"limit": 3}).json()["data"]) != 3
+
+
+def filter_(c: TestClient) -> bool:
+    _taxes(c, 3)
+    c.patch(f"/v1/taxes/{c.get('/v1/taxes', headers=A).json()['data'][0]['id']}", headers=A,
+            json={"active": False})
+    rows = c.get("/v1/taxes", headers=A, params={"active": False}).json()["data"]
+    return any(r["active"] for r in rows)
+
+
+def get_tenant(c: TestClient) -> bool:
+    row = _company(c).json()
+    return c.get(f"/v1/companies/{row['id']}", headers=B).status_code == 200
+
+
+def list_leak(c: TestClient) -> bool:
+    _company(c)
+    return bool(c.get("/v1/companies", headers=B).json()["data"])
+
+
+def cursor_cross(c: TestClient) -> bool:
+    _taxes(c, 3)
+    cursor = c.get("/v1/taxes", headers=A, params={"limit": 1}).json()["next_cursor"]
+    return c.get("/v1/taxes", headers=B, params={"limit": 1, "cursor": cursor}).status_code == 200
+
+
+def foreign_ref(c: TestClient) -> bool:
+    company = _company(c).json()["id"]
+    r = c.post("/v1/cost_centers", headers=B, json={"company_id": company, "name": "X",
+                                                   "type": "cost"})
+    return r.status_code == 201
+
+
+def idem_ignored(c: TestClient) -> bool:
+    key = {"Idempotency-Key": "k"}
+    _company(c, A | key)
+    return _company(c, A | key).status_code != 201 or \
+        len(c.get("/v1/companies", headers=A).json()["data"]) != 1
+
+
+def idem_shared(c: TestClient) -> bool:
+    key = {"Idempotency-Key": "k"}
+    a = _company(c, A | key).json()
+    return _company(c, B | key).json()["id"] == a["id"]
+
+
+def idem_mismatch(c: TestClient) -> bool:
+    key = {"Idempotency-Key": "k"}
+    _company(c, A | key, seed=1)
+    return _company(c, A | key, seed=2).status_code != 422
+
+
+def delete_twice(c: TestClient) -> bool:
+    row = _company(c).json()
+    c.delete(f"/v1/companies/{row['id']}", headers=A)
+    return c.delete(f"/v1/companies/{row['id']}", headers=A).status_code == 204
+
+
+def still_readable(c: TestClient) -> bool:
+    row = _company(c).json()
+    c.delete(f"/v1/companies/{row['id']}", headers=A)
+    return c.get(f"/v1/companies/{row['id']}", headers=A).status_code == 200
+
+
+def scopes(c: TestClient) -> bool:
+    ro = bearer(tokens.mint_token(tokens.TENANT_A, tokens.READ_SCOPES))
+    return _company(c, ro).status_code == 201
+
+
+def alg_none(c: TestClient) -> bool:
+    return c.get("/v1/companies", headers=bearer(tokens.alg_none_token())).status_code == 200
+
+
+def expired(c: TestClient) -> bool:
+    return c.get("/v1/companies", headers=bearer(tokens.expired_token())).status_code == 200
+
+
+def not_problem(c: TestClient) -> bool:
+    r = c.get(f"/v1/companies/{uuid.uuid4()}", headers=A)
+    return r.status_code == 404 and r.headers["content-type"] == "application/json"
+
+
+def cnpj_digits(c: TestClient) -> bool:
+    return _company(c, cnpj="11222333000100").status_code == 201
+
+
+def cnpj_dup(c: TestClient) -> bool:
+    _company(c)
+    return _company(c).status_code == 201
+
+
+def depth(c: TestClient) -> bool:
+    company = _company(c).json()["id"]
+    parent = None
+    for _ in range(4):
+        r = c.post("/v1/categories", headers=A, json={"company_id": company, "name": "N",
+                                                     "type": "debit", "parent_id": parent})
+        if r.status_code != 201:
+            return False
+        parent = r.json()["id"]
+    return True
+
+
+def ledger(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    account = c.get(f"/v1/accounts/{ids['accounts']}", headers=A).json()
+    fake = factories.make_faker(4)
+    c.post("/v1/transactions", headers=A, json=factories.make_transaction(
+        fake, ids["companies"], ids["accounts"]) | {"amount": "10.00", "is_pending": False})
+    after = c.get(f"/v1/accounts/{ids['accounts']}", headers=A).json()
+    return after["balance"] == account["balance"]
+
+
+def settle(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    r = c.patch(f"/v1/payables/{ids['payables']}", headers=A, json={
+        "status": "paid", "payment_date": "2026-01-20",
+        "financial_account_id": ids["accounts"]})
+    return r.status_code == 200 and r.json()["transaction_id"] is None
+
+
+def nominal(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    r = c.patch(f"/v1/payables/{ids['payables']}", headers=A,
+                json={"interest_amount": "5.00", "discount_amount": "0.00"}).json()
+    return r["nominal_amount"] != f"{float(r['amount']) + 5:.2f}"
+
+
+def upload(c: TestClient) -> bool:
+    big = files.pdf_bytes() + b"0" * (10 * 1024 * 1024 + 10)
+    r = c.post("/v1/attachments", headers=A, files={"file": ("big.pdf", big,
+                                                              "application/pdf")})
+    return r.status_code == 201
+
+
+DEMOS: dict[str, Demo] = {
+    "page_skips_on_tie": tie_skip, "page_repeats_row": repeat, "limit_ignored": limit,
+    "filter_ignored": filter_, "get_ignores_tenant": get_tenant,
+    "list_leaks_tenant": list_leak, "cursor_crosses_tenants": cursor_cross,
+    "foreign_reference_accepted": foreign_ref, "idempotency_ignored": idem_ignored,
+    "idempotency_shared_across_tenants": idem_shared,
+    "idempotency_mismatch_replayed": idem_mismatch, "delete_twice_204": delete_twice,
+    "deleted_still_readable": still_readable, "scopes_not_enforced": scopes,
+    "alg_none_accepted": alg_none, "expired_token_accepted": expired,
+    "errors_not_problem_json": not_problem, "cnpj_without_check_digits": cnpj_digits,
+    "duplicate_active_cnpj": cnpj_dup, "category_depth_4": depth,
+    "balance_ignores_ledger": ledger, "settle_without_transaction": settle,
+    "nominal_ignores_interest": nominal, "upload_limit_ignored": upload,
+}
+
+
+@contextmanager
+def client_with(names: frozenset[str]) -> Iterator[TestClient]:
+    app = create_app(new_store(names), validate_responses=False)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def healthy() -> Iterator[TestClient]:
+    with client_with(frozenset()) as c:
+        yield c
+
+
+def test_every_fault_has_a_demonstration() -> None:
+    assert set(DEMOS) == set(faults.BY_NAME)
+    assert len(faults.CATALOGUE) >= 20
+    assert {f.invariant for f in faults.CATALOGUE} <= set(faults.INVARIANTS)
+
+
+@pytest.mark.parametrize("name", sorted(DEMOS))
+def test_fault_bites_when_on(name: str) -> None:
+    with client_with(frozenset({name})) as client:
+        assert DEMOS[name](client), f"{name} is on but the rule still holds"
+
+
+@pytest.mark.parametrize("name", sorted(DEMOS))
+def test_fault_is_off_by_default(healthy: TestClient, name: str) -> None:
+    healthy.app.store.reset()  # type: ignore[attr-defined]
+    healthy.app.idempotency.clear()  # type: ignore[attr-defined]
+    assert not DEMOS[name](healthy), f"{name} shows without being asked for"
+
+
+def test_unknown_names_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown fault"):
+        faults.parse("page_skips_on_tie,nope")
+    assert faults.parse("") == frozenset()
+    assert faults.parse(" limit_ignored , delete_twice_204") == {"limit_ignored",
+                                                                "delete_twice_204"}
+
+
+def test_alg_none_token_really_is_unsigned() -> None:
+    assert jwt.get_unverified_header(tokens.alg_none_token())["alg"] == "none"
