@@ -1,0 +1,271 @@
+"""`python -m bench` (what `make bench` runs): load against the mock and its two references,
+a py-spy profile of the mock, start-up, scale and memory; then the table, JSON and chart.
+
+BENCH_QUICK=1 (or `--quick`) shortens everything (3 s runs, 10k rows, scale to 100k) for a
+look in about two minutes; the full run uses three interleaved 4 s rounds per scenario and
+server, 100k rows and scale to 1M.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import OUT_DIR, ROOT, load, profiling, report, scale, servers, workload
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one run does, from the options and BENCH_QUICK."""
+
+    quick: bool
+    tool: load.Tool
+    config: load.LoadConfig
+    rounds: int
+    mock_args: tuple[str, ...]
+    rows: int
+    payables: int
+    checkpoints: tuple[int, ...]
+    profile_seconds: float
+    startup_repeats: int
+    idempotency_entries: int
+    prism: bool
+    out: Path
+
+
+def log(message: str) -> None:
+    """Progress on stdout, flushed (make shows it as it happens)."""
+    print(message, flush=True)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Settings:
+    """Options -> Settings; with `--tool auto` and no wrk, tries to apt-get install it first."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true",
+                        default=os.environ.get("BENCH_QUICK", "") not in ("", "0"))
+    parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", type=float, help="seconds per round (4; quick 3)")
+    parser.add_argument("--rounds", type=int,
+                        help="rounds per scenario and server, interleaved across servers "
+                             "(3; quick 1)")
+    parser.add_argument("--mock-args", default="",
+                        help="extra arguments for `python -m mock` (e.g. '--quiet')")
+    parser.add_argument("--rows", type=int, help="transactions for the load (100k; quick 10k)")
+    parser.add_argument("--checkpoints", help="scale sizes, comma-separated")
+    parser.add_argument("--no-prism", action="store_true")
+    parser.add_argument("--no-install", action="store_true", help="do not apt-get install wrk")
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    args = parser.parse_args(argv)
+    quick = bool(args.quick)
+    if args.tool == "auto" and not load.wrk_path() and not args.no_install:
+        install_wrk()
+    tool: load.Tool = load.default_tool() if args.tool == "auto" else args.tool
+    duration = args.duration or (3.0 if quick else 4.0)
+    checkpoints = (tuple(int(c) for c in args.checkpoints.split(",")) if args.checkpoints
+                   else scale.CHECKPOINTS[:3] if quick else scale.CHECKPOINTS)
+    return Settings(
+        quick=quick, tool=tool,
+        config=load.LoadConfig(args.threads, args.connections, duration, 1.0),
+        rounds=args.rounds or (1 if quick else 3),
+        mock_args=tuple(shlex.split(args.mock_args)),
+        rows=args.rows or (10_000 if quick else 100_000),
+        payables=5_000 if quick else 20_000,
+        checkpoints=checkpoints,
+        profile_seconds=3.0 if quick else 8.0,
+        startup_repeats=1 if quick else 3,
+        idempotency_entries=200_000 if quick else 1_000_000,
+        prism=not args.no_prism,
+        out=args.out,
+    )
+
+
+def install_wrk() -> None:
+    """wrk from Debian when apt works and we are root; otherwise the Python client is used."""
+    if not shutil.which("apt-get") or os.geteuid() != 0:
+        log("bench: wrk missing and apt-get unavailable: using the Python load client")
+        return
+    log("bench: installing wrk (apt-get) …")
+    try:
+        subprocess.run(["apt-get", "update", "-qq"], check=True, timeout=300,
+                       capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, timeout=300,
+                       capture_output=True)
+    except (subprocess.SubprocessError, OSError) as exc:
+        log(f"bench: apt-get install wrk failed ({exc}): using the Python load client")
+
+
+def run_load(settings: Settings, results: dict[str, Any]) -> None:
+    """Start the three servers, run every scenario on each back to back, profile the mock."""
+    logs = settings.out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    started: list[servers.Server] = []
+    try:
+        mock = servers.start_mock(log_path=logs / "mock.log", extra=settings.mock_args)
+        started.append(mock)
+        t0 = time.perf_counter()
+        for body in workload.seed_bodies(settings.rows, settings.payables):
+            servers.seed_mock(mock, body)
+        log(f"bench: mock seeded in {time.perf_counter() - t0:.1f} s "
+            f"({settings.rows:,} transactions, {settings.payables:,} payables)")
+        work = workload.plan(settings.rows, settings.payables)
+        items = workload.scenarios(work)
+        bodies_path = settings.out / "reference-bodies.json"
+        bodies_path.write_text(json.dumps(workload.capture(mock.api_url, items)))
+        targets = [mock]
+        started.append(reference := servers.start_reference(bodies_path,
+                                                            log_path=logs / "reference.log"))
+        targets.append(reference)
+        if settings.prism:
+            binary = servers.ensure_prism(log)
+            if binary is not None:
+                spec_path = servers.bundle_spec(settings.out / "spec")
+                started.append(prism := servers.start_prism(binary, spec_path,
+                                                            log_path=logs / "prism.log"))
+                targets.append(prism)
+        results["meta"]["prism_version"] = servers.installed_prism_version()
+        nonce = f"{int(time.time())}"
+        for scenario in items:
+            headers = workload.auth_headers(scenario)
+            rounds: dict[str, list[load.LoadResult]] = {s.name: [] for s in targets}
+            for server in targets:
+                load.warm_up(scenario, server.api_url, settings.config, server=server.name,
+                             tool=settings.tool, nonce=f"{nonce}{server.name[0]}",
+                             base_headers=headers)
+            for number in range(settings.rounds):
+                for server in targets:
+                    before = server.cpu_seconds()
+                    result = load.run(
+                        scenario, server.api_url, settings.config, server=server.name,
+                        tool=settings.tool, nonce=f"{nonce}{server.name[0]}{number}",
+                        base_headers=headers)
+                    after = server.cpu_seconds()
+                    cpu = None if before is None or after is None else after - before
+                    rounds[server.name].append(result.with_cpu(cpu))
+            for server in targets:
+                result = load.combine(rounds[server.name])
+                results["load"].append(result.to_json())
+                log(f"bench: {scenario.name:<12} {server.name:<10} {result.rps:>8,.0f} req/s  "
+                    f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  "
+                    f"CPU {result.cpu_ms_per_request or 0:.3f} ms/req  "
+                    f"errors {result.errors}  load {result.loadavg}")
+        results["profile"] = run_profile(settings, targets, items)
+    finally:
+        for server in reversed(started):
+            server.stop()
+
+
+def run_profile(settings: Settings, targets: Sequence[servers.Server],
+                items: Sequence[load.Scenario]) -> dict[str, Any]:
+    """py-spy on the mock's and the reference's pids while the GET-by-id and list loads run;
+    the CPU per request measured meanwhile turns sample shares into µs per request."""
+    binary = profiling.pyspy_path()
+    if binary is None:
+        return {"error": "py-spy not installed"}
+    out: dict[str, Any] = {}
+    config = load.LoadConfig(settings.config.threads, settings.config.connections,
+                             settings.profile_seconds, 0)
+    for scenario in items:
+        if scenario.name not in ("get_by_id", "list"):
+            continue
+        out[scenario.name] = {}
+        for server in targets:
+            if server.name not in ("mock", "reference"):
+                continue
+            raw = settings.out / f"profile-{scenario.name}-{server.name}.txt"
+            recorder = profiling.start_record(server.pid, settings.profile_seconds + 1, raw,
+                                              binary=binary)
+            time.sleep(0.5)  # let py-spy attach
+            before = server.cpu_seconds()
+            result = load.run(scenario, server.api_url, config, server=server.name,
+                              tool=settings.tool, nonce=f"p{int(time.time())}",
+                              base_headers=workload.auth_headers(scenario))
+            after = server.cpu_seconds()
+            try:
+                _, err = recorder.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                recorder.kill()
+                _, err = recorder.communicate()
+            if recorder.returncode != 0 or not raw.exists():
+                out[scenario.name][server.name] = {"error": f"py-spy: {err.decode()[-500:]}"}
+                continue
+            summary = profiling.summarize_file(raw, top=20)
+            if before is not None and after is not None and result.requests:
+                cpu_ms = 1000 * (after - before) / result.requests
+                summary["cpu_ms_per_request"] = round(cpu_ms, 4)
+                summary["costs_us"] = profiling.costs_us(summary, cpu_ms)
+            out[scenario.name][server.name] = summary
+            log(f"bench: profiled {scenario.name} on {server.name} "
+                f"({summary['samples']} samples)")
+    return out
+
+
+def scale_part(part: str, *args: str, timeout: float = 3600) -> Any:
+    """`python -m bench.scale PART …` in a fresh process; its JSON answer."""
+    proc = subprocess.run([sys.executable, "-W", "ignore::DeprecationWarning", "-m",
+                           "bench.scale", part, *args], cwd=ROOT,
+                          timeout=timeout, check=False, stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench.scale {part} failed ({proc.returncode})")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_scale(settings: Settings, results: dict[str, Any]) -> None:
+    """Scale, memory by allocation site and the idempotency cache, each in its own process."""
+    results["scale"] = scale_part(
+        "scale", "--checkpoints", ",".join(map(str, settings.checkpoints)),
+        "--samples", "100" if settings.quick else "200")
+    results["scale"]["memory_breakdown"] = scale_part("breakdown")
+    results["idempotency"] = scale_part("idempotency", "--entries",
+                                        str(settings.idempotency_entries))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = parse_args(argv)
+    settings.out.mkdir(parents=True, exist_ok=True)
+    begin = time.perf_counter()
+    results: dict[str, Any] = {
+        "meta": {
+            "quick": settings.quick, "tool": settings.tool, "threads": settings.config.threads,
+            "connections": settings.config.connections, "duration": settings.config.duration,
+            "rounds": settings.rounds, "mock_args": list(settings.mock_args),
+            "rows": settings.rows, "payables": settings.payables, "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "wrk": load.wrk_path(),
+        },
+        "load": [], "profile": {},
+    }
+    log(f"bench: {'quick' if settings.quick else 'full'} run with {settings.tool}, "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    run_load(settings, results)
+    log("bench: start-up time …")
+    results["startup"] = scale.measure_startup(settings.startup_repeats)
+    results["startup"]["phases"] = scale.startup_phases()
+    log(f"bench: start-up median {results['startup']['median_s']} s")
+    log("bench: scale and idempotency memory (in-process) …")
+    run_scale(settings, results)
+    results["meta"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["meta"]["seconds"] = round(time.perf_counter() - begin, 1)
+    text = report.write_all(results, settings.out)
+    print("\n" + text)
+    log(f"bench: wrote {settings.out / 'results.json'}, results.md and bench.png "
+        f"in {results['meta']['seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

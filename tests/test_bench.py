@@ -1,0 +1,184 @@
+"""Smoke tests of the `make bench` harness pieces, with tiny sizes and durations (no servers:
+the load client runs against the reference app in-process, over httpx's ASGI transport)."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import json
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bench import load, profiling, report, scale, workload
+from bench.reference_app import create_reference_app
+from fixtures import tokens
+
+TRANSACTION = "0b0b0b0b-0000-4000-8000-00000000000a"
+
+
+def bearer(tenant: str = tokens.TENANT_A) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens.mint_token(tenant)}"}
+
+
+@pytest.fixture(scope="module")
+def reference() -> Any:
+    return create_reference_app({
+        "mock.api.transactions.get": {"status": 200, "body": {"id": TRANSACTION}},
+        "mock.api.taxes.create": {"status": 201, "body": {"id": TRANSACTION, "name": "x"}},
+    })
+
+
+def test_lua_script_embeds_paths_headers_and_unique_tokens() -> None:
+    scenario = load.Scenario("create", "POST /taxes", "POST", ("/taxes", '/q"uote'),
+                             "mock.api.taxes.create", body='{"name": "t {n}"}',
+                             headers={"Idempotency-Key": "k-{n}"}, expect=201)
+    script = load.lua_script(scenario, "/v1", threads=2)
+    assert '"/v1/taxes"' in script
+    assert "\\034" in script  # the quote in a path is escaped for Lua
+    assert '"Idempotency-Key"' in script and "k-{n}" in script
+    assert "function done(summary, latency, requests)" in script
+    assert load.parse_wrk("noise\nBENCH_JSON {\"requests\": 3}\n") == {"requests": 3}
+
+
+def test_scenario_render_cycles_paths_and_fills_the_unique_token() -> None:
+    scenario = load.Scenario("s", "s", "PATCH", ("/a", "/b"), "op", body='{"k": "{n}"}',
+                             headers={"Idempotency-Key": "{n}"})
+    assert scenario.render(3, "u7") == ("/b", '{"k": "u7"}', {"Idempotency-Key": "u7"})
+    assert load.percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.0
+    assert load.percentile([], 0.99) == 0.0
+
+
+def test_reference_app_answers_fixed_bodies_and_validates(reference: Any) -> None:
+    async def go() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=reference)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ref/v1") as client:
+            return [
+                await client.get(f"/transactions/{TRANSACTION}", headers=bearer()),
+                await client.get(f"/transactions/{TRANSACTION}"),
+                await client.get("/transactions?limit=500", headers=bearer()),
+                await client.post("/taxes", json={"name": 5}, headers=bearer()),
+            ]
+
+    ok, anonymous, bad_limit, bad_body = asyncio.run(go())
+    assert (ok.status_code, ok.json()) == (200, {"id": TRANSACTION})
+    assert anonymous.status_code == 401
+    assert bad_limit.status_code == 400
+    assert bad_body.status_code == 422
+
+
+def test_python_load_client_counts_requests_and_statuses(reference: Any) -> None:
+    scenario = load.with_headers(
+        load.Scenario("create", "POST /taxes", "POST", ("/taxes",), "mock.api.taxes.create",
+                      body='{"name": "Tax {n}"}', headers={"Idempotency-Key": "{n}"},
+                      expect=201), bearer())
+    config = load.LoadConfig(threads=1, connections=4, duration=0.3, warmup=0)
+    result = asyncio.run(load.python_load(scenario, "http://ref/v1", config, server="reference",
+                                          nonce="t", transport=httpx.ASGITransport(app=reference)))
+    assert result.requests > 0 and result.errors == 0
+    assert result.detail["statuses"] == {"201": result.requests}
+    assert 0 < result.p50_ms <= result.p99_ms
+    combined = load.combine([result, result])
+    assert combined.requests == 2 * result.requests and len(combined.detail["rounds"]) == 2
+
+
+class _Ok(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_runs_the_generated_script() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        scenario = load.Scenario("s", "s", "GET", ("/a", "/b"), "op")
+        config = load.LoadConfig(threads=1, connections=2, duration=1, warmup=0)
+        result = load.run_wrk(scenario, f"http://127.0.0.1:{server.server_port}/v1", config,
+                              server="tiny", nonce="n")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.requests > 0 and result.errors == 0 and result.tool == "wrk"
+
+
+def test_workload_scenarios_address_seeded_rows() -> None:
+    work = workload.plan(50, 20, sample=10)
+    assert len(work.transaction_ids) == 10 and len(work.payable_ids) == 20 and work.account_id
+    items = workload.scenarios(work)
+    assert [s.name for s in items] == ["get_by_id", "list", "list_filter", "create", "settle"]
+    settle = items[-1]
+    assert work.account_id in (settle.body or "")
+    assert workload.auth_headers(settle)["Authorization"].startswith("Bearer ")
+
+
+def test_scale_and_idempotency_on_tiny_sizes() -> None:
+    result = scale.measure_scale((100, 300), samples=3, log=lambda _m: None)
+    assert [p["rows"] for p in result["points"]] == [100, 300]
+    point = result["points"][-1]
+    assert point["table_rows"] == 300
+    assert set(point["http"]) == {"first_page", "deep_page", "filtered_page", "get_by_id"}
+    assert point["store"]["first_page"]["p50_ms"] > 0
+    idem = scale.measure_idempotency(3000, step_seconds=60)
+    assert idem["retained"] == 24 * 60  # one key a minute, a 24 h TTL
+    assert idem["bytes_per_retained_entry"] > 0
+
+
+def test_profile_summary_partitions_samples() -> None:
+    raw = "\n".join([
+        "main (mock/__main__.py:1);verify (mock/auth.py:50);PyJWT.decode (jwt/api_jwt.py:9) 3",
+        "main (mock/__main__.py:1);ok (mock/api/crud.py:5);dumps (json/__init__.py:231) 1",
+        "main (mock/__main__.py:1);verify (mock/auth.py:50);__init__ (uuid.py:3) 1",
+    ])
+    summary = profiling.summarize(profiling.parse_raw(raw))
+    assert summary["samples"] == 5
+    assert summary["components"]["PyJWT decode"] == 60.0
+    assert summary["components"]["mock/auth.py"] == 20.0  # uuid counts for its caller
+    assert summary["spans"]["mock/auth.py verify (JWT)"] == 80.0
+    assert profiling.split_frame("f (/x/site-packages/jwt/api.py:3)") == ("f", "jwt/api.py")
+    assert profiling.costs_us(summary, 1.0)["PyJWT decode"] == 600.0
+    mock = {**summary, "cpu_ms_per_request": 1.0, "costs_us": profiling.costs_us(summary, 1.0)}
+    table = report.profile_table({"get_by_id": {"mock": mock}})
+    assert "| PyJWT decode | 600 | 0 | +600 |" in table
+
+
+def test_report_writes_table_json_and_chart(tmp_path: Path) -> None:
+    def run(server: str, rps: float) -> dict[str, Any]:
+        result = load.LoadResult("get_by_id", server, "wrk", int(rps), 1.0, rps, 1.0, 2.0, 0,
+                                 0.5)
+        return result.with_cpu(0.5 if server == "mock" else 0.4).to_json()
+
+    def point(rows: int, ms: float) -> dict[str, Any]:
+        timing = {"p50_ms": ms, "p99_ms": ms * 2}
+        return {"rows": rows, "bytes_per_row": 900.0, "http": dict.fromkeys(
+            ("first_page", "deep_page", "filtered_page", "get_by_id"), timing),
+            "store": dict.fromkeys(("first_page", "deep_page", "filtered_page"), timing)}
+
+    results: dict[str, Any] = {
+        "meta": {"tool": "wrk", "rows": 10, "duration": 1.0},
+        "load": [run("mock", 900), run("reference", 1000), run("prism", 450)],
+        "scale": {"points": [point(1000, 1.0), point(1_000_000, 1.2)]},
+        "startup": {"median_s": 1.5, "seconds": [1.5]},
+    }
+    text = report.write_all(results, tmp_path)
+    assert "| GET /transactions/{id} | 900 | 1.0 / 2.0 | 0.556 |" in text
+    assert "0.90× (0.72×)" in text and "2.00× (1.60×)" in text
+    met = {t["target"]: t["ok"] for t in results["targets"]}
+    assert met["GET by id req/s ≥ 0.8× bare Connexion"] is True
+    assert met["list page req/s ≥ 0.8× Prism -v error"] is None
+    assert all(met[t] for t in met if "rows" in t or "start-up" in t)
+    assert json.loads((tmp_path / "results.json").read_text())["targets"]
+    assert (tmp_path / "bench.png").stat().st_size > 1000
