@@ -12,6 +12,8 @@ help:
 	@echo "make test        install on first use, lint and run every test (unit, conformance, property)"
 	@echo "make lint        ruff"
 	@echo "make spec        bundle the resolved OpenAPI document to spec/build/"
+	@echo "make conformance run the Schemathesis suite (BASE_URL=… TOKEN_A=… TOKEN_B=…; default: the mock)"
+	@echo "make selfcheck   start the mock with each named fault; the suites must catch every one"
 	@echo "make e2e         /docs in headless chromium, Postman round-trip in newman (installs them)"
 
 $(STAMP): pyproject.toml
@@ -66,3 +68,7 @@ $(E2E_STAMP): $(STAMP)
 
 e2e: $(E2E_STAMP)
 	$(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile -q
+
+# --- prove the suites can fail: every named fault of mock/faults.py must be caught ----------
+selfcheck: $(STAMP)
+	$(BIN)/python -m conformance.selfcheck $(SELFCHECK_ARGS)

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 
 from schemathesis.engine import events
 
-from conformance.runner import DEFAULT_MAX_EXAMPLES, run
+from conformance.runner import DEFAULT_MAX_EXAMPLES, check_names, run
 from conformance.targets import MODES, TargetConfig, UnsafeRequest, resolve
 
 
@@ -51,9 +51,16 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
     parser.add_argument("--max-examples", type=int,
                         default=_int(env, "FINANCE_MAX_EXAMPLES") or DEFAULT_MAX_EXAMPLES,
                         help=f"examples per operation and phase (default {DEFAULT_MAX_EXAMPLES})")
+    parser.add_argument("--checks", metavar="A,B",
+                        help="run only these checks (default: every check that applies)")
     args = parser.parse_args(argv)
     if args.workers < 1 or args.max_examples < 1:
         parser.error("--workers and --max-examples must be at least 1")
+    if args.checks:
+        args.checks = [c.strip() for c in args.checks.split(",") if c.strip()]
+        unknown = sorted(set(args.checks) - set(check_names()))
+        if unknown:
+            parser.error(f"unknown check(s): {', '.join(unknown)}")
     return args
 
 
@@ -78,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     logging.getLogger(noisy).setLevel(logging.CRITICAL)
             print(f"target {target.base_url} (mode {target.mode}"
                   f"{', embedded mock' if target.embedded else ''})", flush=True)
-            report = run(target, seed=args.seed, max_examples=args.max_examples,
+            report = run(target, seed=args.seed, max_examples=args.max_examples, only=args.checks,
                          workers=args.workers, on_event=progress)
     except ValueError as exc:  # two tenants are needed
         print(f"error: {exc}", file=sys.stderr)

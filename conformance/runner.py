@@ -19,7 +19,7 @@ import json
 import secrets
 import tempfile
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +59,10 @@ def load_spec(target: Target, *, timeout: float = 10.0) -> dict[str, Any]:
 
 
 def _config(target: Target, *, wfc_file: Path, seed: int, max_examples: int,
-            workers: int) -> dict[str, Any]:
+            workers: int, checks: Collection[str]) -> dict[str, Any]:
     config = tomllib.loads(CONFIG_FILE.read_text(encoding="utf-8"))
+    for name in set(check_names()) - set(checks):
+        config.setdefault("checks", {}).setdefault(name, {})["enabled"] = False
     config.update({"base-url": target.base_url, "seed": seed, "workers": workers})
     config.setdefault("generation", {})["max-examples"] = max_examples
     config.setdefault("auth", {})["wfc"] = {
@@ -117,21 +119,24 @@ def run(
     workers: int = 1,
     spec: Mapping[str, Any] | None = None,
     on_event: Callable[[events.EngineEvent], None] | None = None,
+    only: Collection[str] | None = None,
 ) -> Report:
-    """Run every phase and check against `target`; never raises for what the target does."""
+    """Run every phase and check (or `only` these checks) against `target`; never raises for
+    what the target does."""
     seed = secrets.randbelow(2**31) if seed is None else seed
     document = dict(spec) if spec is not None else load_spec(target)
     context = RunContext.from_spec(target, document)
     ledger = Ledger() if target.mode == "sandbox" else None
     operations = [f.label for f in context.operations.values() if target.allows(f.method)]
+    checks = [name for name in check_names() if only is None or name in only]
     report = Report(base_url=target.base_url, mode=target.mode, seed=seed,
-                    max_examples=max_examples, operations=operations, checks=check_names())
+                    max_examples=max_examples, operations=operations, checks=checks)
     builder = ReportBuilder(report)
     try:
         with tempfile.TemporaryDirectory(prefix="conformance-") as tmp:
             config = schemathesis.Config.from_dict(_config(
                 target, wfc_file=_write_identities(target, Path(tmp)), seed=seed,
-                max_examples=max_examples, workers=workers))
+                max_examples=max_examples, workers=workers, checks=checks))
             schema = schemathesis.openapi.from_dict(_allowed(document, target), config=config)
             install(schema, context, GuardedTransport(target, ledger))
             stream = from_schema(schema).execute()
