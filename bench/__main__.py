@@ -255,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     log("bench: start-up time …")
     results["startup"] = scale.measure_startup(settings.startup_repeats)
     results["startup"]["phases"] = scale.startup_phases()
+    results["startup"]["without_spec_cache_s"] = scale.measure_startup(
+        1, spec_cache=False)["median_s"]
     log(f"bench: start-up median {results['startup']['median_s']} s")
     log("bench: scale and idempotency memory (in-process) …")
     run_scale(settings, results)

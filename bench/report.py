@@ -207,7 +207,9 @@ def markdown(results: Mapping[str, Any]) -> str:
         f"\nStart-up with the demo seed (`python -m mock` to first 200 on /__mock/health): "
         f"median {startup.get('median_s', '–')} s over {startup.get('seconds', [])}; phases in "
         "a fresh interpreter: " + ", ".join(f"{k} {v} s" for k, v in
-                                           startup.get("phases", {}).items()) + ".",
+                                           startup.get("phases", {}).items()) + "."
+        + (f" The first start after an edit of spec/ (prance parses and validates it again): "
+           f"{startup['without_spec_cache_s']} s." if "without_spec_cache_s" in startup else ""),
         (f"Idempotency cache: {idem['entries']:,} keyed entries, one per {idem['step_seconds']} s "
          f"of fake time, ~{idem['body_bytes']} B bodies → {idem['retained']:,} retained after "
          f"24 h expiry, {idem['current_mib']} MiB (peak {idem['peak_mib']} MiB), "

@@ -121,8 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.seed_size:
             seeding.apply(store.tenant(tokens.TENANT_A),
                           seed.large_dataset(tokens.TENANT_A, args.seed_size))
+    seeding.freeze()  # the seeded or restored rows, and the app itself, are there to stay
     if not args.quiet:
         requestlog.configure(args.log_format, level)
+        requestlog.lean_records()
 
     base = f"http://{args.host}:{args.port}"
     print(banner(base, args.secret), flush=True)

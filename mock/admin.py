@@ -51,6 +51,7 @@ def admin_app(store: Store, cache: IdempotencyCache, secret: str) -> Starlette:
             store.reset()
             cache.clear()
             store.clock.reset()
+        seeding.thaw()
         return JSONResponse({"status": "reset"})
 
     async def seed_(request: Request) -> JSONResponse:
@@ -72,6 +73,7 @@ def admin_app(store: Store, cache: IdempotencyCache, secret: str) -> Starlette:
             applied = seeding.apply(store.tenant(tenant), steps)
         except DomainError as exc:  # e.g. seeding twice: the demo's CNPJs already exist
             return _render(exc)
+        seeding.freeze()
         return JSONResponse({"tenant": tenant, "steps": applied})
 
     async def mint(request: Request) -> JSONResponse:

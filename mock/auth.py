@@ -2,13 +2,19 @@
 
 HS512 only: PyJWT is told the one algorithm it may accept, so `alg: none`, HS256 and RS*
 tokens are refused before any signature is checked. `sub` is the workspace (tenant).
+
+A client sends the same token on every request, so `TokenCache` remembers the tokens that passed
+the whole check (signature, algorithm, claims) — never one that failed — and on each hit only
+repeats the checks that depend on the time: `exp`, `nbf` and `iat`, exactly as PyJWT makes them.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -37,27 +43,84 @@ def _invalid(detail: str) -> ApiProblem:
     )
 
 
+_EXPIRED = "The token has expired."
+_IMMATURE = "The token is not valid yet."
+# The faults that loosen the check itself: with one on, nothing is remembered.
+_LOOSENING = frozenset({"expired_token_accepted", "alg_none_accepted"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """A token that passed every check, and the time bounds to hold it to on each reuse."""
+
+    principal: Principal
+    expires: int | None  # `exp`: refused from this second on
+    valid_from: int | None  # the later of `nbf` and `iat`: refused before it
+
+
+class TokenCache:
+    """Tokens that verified, by token string, at most `size` of them (the oldest go first).
+
+    Only `verify` fills it, and only after the full check passed; a hit still refuses the
+    token once `exp` is reached or while `nbf`/`iat` lie in the future (PyJWT's rules, no
+    leeway, against the real clock as PyJWT reads it)."""
+
+    def __init__(self, size: int = 4096, now: Callable[[], float] = time.time) -> None:
+        self.size = max(1, size)
+        self._now = now
+        self._entries: dict[str, _Verified] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, token: str) -> Principal | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        now = self._now()
+        if entry.expires is not None and entry.expires <= now:
+            del self._entries[token]
+            raise _invalid(_EXPIRED)
+        if entry.valid_from is not None and entry.valid_from > now:
+            raise _invalid(_IMMATURE)
+        return entry.principal
+
+    def put(self, token: str, principal: Principal, claims: Mapping[str, Any]) -> None:
+        while len(self._entries) >= self.size:
+            del self._entries[next(iter(self._entries))]
+        starts = [int(claims[c]) for c in ("nbf", "iat") if c in claims]
+        self._entries[token] = _Verified(
+            principal, int(claims["exp"]) if "exp" in claims else None,
+            max(starts) if starts else None)
+
+
 def verify(authorization: str | None, secret: str,
-           faults: frozenset[str] = frozenset()) -> Principal:
-    """The principal of an `Authorization` header value, or a 401 ApiProblem."""
+           faults: frozenset[str] = frozenset(), cache: TokenCache | None = None) -> Principal:
+    """The principal of an `Authorization` header value, or a 401 ApiProblem. With `cache`
+    (one per secret), a token that verified before skips the signature and claim parsing."""
     if not authorization:
         # RFC 6750 §3.1: no error code when the request carried no credentials at all.
         raise ApiProblem(401, "unauthorized", "Send Authorization: Bearer <jwt>.",
                          headers={"WWW-Authenticate": 'Bearer realm="finance"'})
     scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise _invalid("The Authorization header must be 'Bearer <jwt>'.")
+    if cache is not None and faults & _LOOSENING:
+        cache = None
+    if cache is not None and (known := cache.get(token)) is not None:
+        return known
     options: dict[str, object] = {"require": ["sub"], "verify_aud": False}
     if "expired_token_accepted" in faults:  # FAULT
         options["verify_exp"] = False
     try:
-        if "alg_none_accepted" in faults and _unsigned(token.strip()):  # FAULT
+        if "alg_none_accepted" in faults and _unsigned(token):  # FAULT
             options["verify_signature"] = False
-        claims = jwt.decode(token.strip(), secret, algorithms=[ALGORITHM], options=options)
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options=options)
     except jwt.ExpiredSignatureError:
-        raise _invalid("The token has expired.") from None
+        raise _invalid(_EXPIRED) from None
     except jwt.ImmatureSignatureError:
-        raise _invalid("The token is not valid yet.") from None
+        raise _invalid(_IMMATURE) from None
     except jwt.InvalidTokenError:
         raise _invalid("The token is malformed, badly signed or not HS512.") from None
     try:
@@ -68,7 +131,10 @@ def verify(authorization: str | None, secret: str,
     scopes = frozenset(scope_claim.split()) if isinstance(scope_claim, str) else frozenset()
     # Who acts (attachments' uploaded_by): a user claim where the issuer adds one, else `sub`.
     actor = claims.get("user") or claims.get("email") or tenant
-    return Principal(tenant=tenant, scopes=scopes, actor=str(actor))
+    principal = Principal(tenant=tenant, scopes=scopes, actor=str(actor))
+    if cache is not None:
+        cache.put(token, principal, claims)
+    return principal
 
 
 def _unsigned(token: str) -> bool:
@@ -100,6 +166,7 @@ class AuthMiddleware:
         self.secret = secret
         self.store = store
         self.scopes = scopes
+        self.tokens = TokenCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -114,7 +181,7 @@ class AuthMiddleware:
             if name == b"authorization":
                 header = value.decode("latin-1")
                 break
-        principal = verify(header, self.secret, self.store.faults)
+        principal = verify(header, self.secret, self.store.faults, self.tokens)
         if "scopes_not_enforced" not in self.store.faults:
             require_scopes(principal, self.scopes.get(operation_id, ()))
         context = scope.setdefault("extensions", {}).setdefault(CONTEXT, {})

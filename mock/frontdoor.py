@@ -30,13 +30,23 @@ UPLOAD_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024
 class PathMethods:
     pattern: re.Pattern[str]
     methods: tuple[str, ...]
+    # The path's first two segments when both are literal (`("v1", "transactions")`): only
+    # a request path that starts with them can match, so the 405 check looks at few patterns.
+    head: tuple[str, str] | None = None
+
+
+def _head(path: str) -> tuple[str, str] | None:
+    parts = path.split("/", 3)
+    return (parts[1], parts[2]) if len(parts) > 2 else None
 
 
 def compile_paths(base_path: str, paths: Mapping[str, Iterable[str]]) -> list[PathMethods]:
     out = []
     for template, methods in paths.items():
         regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(base_path + template))
-        out.append(PathMethods(re.compile(f"^{regex}/?$"), tuple(sorted(methods))))
+        head = _head(base_path + template)
+        out.append(PathMethods(re.compile(f"^{regex}/?$"), tuple(sorted(methods)),
+                               None if head is None or "{" in "".join(head) else head))
     return out
 
 
@@ -48,6 +58,12 @@ class FrontDoor:
         self.app = app
         self.mounts = dict(mounts)
         self.paths = paths
+        # Patterns by their literal head; those without one are tried for every path.
+        self._by_head: dict[tuple[str, str], list[PathMethods]] = {}
+        self._anywhere = [known for known in paths if known.head is None]
+        for known in paths:
+            if known.head is not None:
+                self._by_head.setdefault(known.head, []).append(known)
         self.upload_paths = set(upload_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -60,7 +76,9 @@ class FrontDoor:
                     prefix.endswith("/") and path.startswith(prefix)):
                 await mounted(scope, receive, send)
                 return
-        for known in self.paths:
+        head = _head(path)
+        candidates = self._by_head.get(head, ()) if head is not None else ()
+        for known in (*candidates, *self._anywhere):
             if known.pattern.match(path):
                 if scope["method"] not in known.methods:
                     raise ApiProblem(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 from collections.abc import Iterable
 
 from fixtures.seed import SeedStep
@@ -29,3 +30,15 @@ def apply(ts: TenantStore, steps: Iterable[SeedStep]) -> int:
                 attachments.link(ts, get_row(ts, "attachments", step.id), dict(step.body))
             count += 1
     return count
+
+
+def freeze() -> None:
+    """Hide everything alive now (the seeded rows, above all) from the cyclic garbage collector:
+    the rows live as long as the store, and each full collection would otherwise walk every one
+    of them (a ~10% CPU tax on a list page with 100k rows). Refcounting still frees them.
+    `thaw()` undoes it when the store is reset, so dropped tenants' cycles can be collected."""
+    gc.freeze()
+
+
+def thaw() -> None:
+    gc.unfreeze()

@@ -9,6 +9,12 @@ operations; ``python -m mock.spec --out DIR`` writes the resolved document as
 
 Every operation carries ``x-required-scopes`` (RULE G-2): the machine-readable
 scope the suites test it with, exposed here as :attr:`Operation.required_scopes`.
+
+Parsing and validating with prance takes most of a second; the resolved document is therefore
+kept as JSON in ``<repo>/.cache/spec/`` (git-ignored; ``MOCK_SPEC_CACHE`` names another
+directory, ``MOCK_SPEC_CACHE=off`` turns it off), named by a hash of every source file under
+``spec/`` and the prance version, so an edited file is parsed and validated again. Only what
+prance accepted is ever written there.
 """
 
 from __future__ import annotations
@@ -16,10 +22,14 @@ from __future__ import annotations
 import argparse
 import copy
 import functools
+import hashlib
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +65,37 @@ HTTP_METHODS: tuple[str, ...] = (
 """The keys of an OpenAPI path item that are operations, in OpenAPI's order."""
 
 
-@functools.cache
-def _resolved() -> dict[str, Any]:
-    """Parse, validate and fully resolve the document once per process (never mutate)."""
+CACHE_FORMAT = 1
+"""Bumped when what the cache holds changes meaning."""
+
+
+def _sources(root: Path) -> list[Path]:
+    """The files of the split document (``spec/build``, the bundle ``make spec`` writes, is
+    output, not source)."""
+    return sorted(p for p in root.rglob("*.y*ml") if "build" not in p.relative_to(root).parts)
+
+
+def spec_digest(root: Path | None = None) -> str:
+    """A hash of every source file of the document, their paths, and the prance version."""
+    root = root or SPEC_ROOT
+    digest = hashlib.sha256(f"format {CACHE_FORMAT} prance {metadata.version('prance')}\n"
+                            .encode())
+    for path in _sources(root):
+        data = path.read_bytes()
+        digest.update(f"{path.relative_to(root).as_posix()} {len(data)}\n".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path | None:
+    """Where the resolved document is cached, or None when caching is off."""
+    chosen = os.environ.get("MOCK_SPEC_CACHE", "")
+    if chosen.lower() in ("off", "0", "no"):
+        return None
+    return Path(chosen) if chosen else SPEC_ROOT.parent / ".cache" / "spec"
+
+
+def _parse() -> dict[str, Any]:
     # prance is imported lazily: it is slow to import and only needed here.
     from prance import ResolvingParser
 
@@ -65,6 +103,42 @@ def _resolved() -> dict[str, Any]:
     spec = parser.specification
     if not isinstance(spec, dict):  # pragma: no cover - prance always returns a dict
         raise TypeError(f"prance returned {type(spec).__name__}, expected dict")
+    return spec
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)  # readers see the whole file or none (xdist workers race here)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@functools.cache
+def _resolved() -> dict[str, Any]:
+    """Parse, validate and fully resolve the document once per process (never mutate); from
+    the cache when the sources are unchanged since prance last accepted them."""
+    folder = cache_dir()
+    cached = None if folder is None else folder / f"resolved-{spec_digest()}.json"
+    if cached is not None:
+        try:
+            spec: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
+            return spec
+        except (OSError, ValueError):
+            pass  # not there yet, or unreadable: parse
+    spec = _parse()
+    if cached is not None:
+        try:
+            _write_atomically(cached, json.dumps(spec, ensure_ascii=False))
+            for stale in cached.parent.glob("resolved-*.json"):
+                if stale != cached:
+                    stale.unlink(missing_ok=True)
+        except (OSError, TypeError, ValueError):
+            pass  # a read-only checkout still works, only slower to start
     return spec
 
 

@@ -4,15 +4,24 @@ Tenant isolation (G-3) holds by construction: a handler gets the `TenantStore` o
 workspace and nothing else; there is no API that reads across tenants.
 
 Each table keeps, per sortable field, a sorted list of (null flag, key, id) entries, and per
-equality filter a hash index of value -> ids. A list page is then O(log n + limit): find the
-cursor's position in the sorted list and walk (G-4), instead of sorting the table per page.
+selective equality filter a hash index of value -> ids. A list page is then O(log n + limit):
+find the cursor's position in the sorted list and walk (G-4), instead of sorting the table per
+page.
+
+At a million rows the indexes were most of a row's memory, so they are lean, each reading
+exactly as the plain one would: `created_at` grows with insertion and keeps only ids in a list
+(`InsertionOrder`); a business date keeps each date once with its ids (`GroupedOrder`); an
+equality index holds a lone id as itself, a large group in a SortedList, and leaves out `None`;
+and a filter that cannot narrow a page (a debit/credit type) has no index — its page walks
+the sort order and skips.
 """
 
 from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -22,7 +31,9 @@ from sortedcontainers import SortedList
 from mock.clock import Clock
 from mock.pagination import CursorCodec, Position
 
-SortKind = Literal["text", "ci", "decimal"]
+# "date" compares as text; it says the field has few distinct values and many ties (business
+# dates), so its index keeps each value once with its ids (`GroupedOrder`).
+SortKind = Literal["text", "date", "ci", "decimal"]
 FilterOp = Literal["eq", "contains", "join"]
 
 # Below this selectivity a filtered page walks the sort index and skips non-matching rows;
@@ -30,6 +41,8 @@ FilterOp = Literal["eq", "contains", "join"]
 DENSE_FILTER_RATIO = 32
 # Attachment bytes a tenant may hold, so the mock cannot be filled up (ATT).
 DEFAULT_BLOB_CAP = 256 * 1024 * 1024
+# Sort fields whose value is set once, at insert, and grows with insertion (`row_base`).
+INSERTION_ORDERED = frozenset({"created_at"})
 
 
 @dataclass(frozen=True)
@@ -39,12 +52,18 @@ class Filter:
     `op="join"` answers the filter from another table of the tenant: `join(tables, value)`
     gives the ids of the matching rows (attachments linked to a payable, through the
     `attachment_links` index), so no copy of the link has to live on the row itself.
+
+    `indexed=False` for an equality filter with a few values each shared by a large part of
+    the rows (debit/credit): its index would cost memory and an update per insert and could
+    not make a page cheaper, since the walk finds a match every few rows anyway. `Table.where`
+    on such an attribute scans, so it must not be what a frequent rule looks rows up by.
     """
 
     attr: str
     op: FilterOp = "eq"
     convert: Callable[[Any], Any] | None = None
     join: Callable[[Mapping[str, Table], Any], set[str]] | None = None
+    indexed: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,7 +79,7 @@ class TableSpec:
 
     @property
     def eq_attrs(self) -> tuple[str, ...]:
-        eq = {f.attr for f in self.filters.values() if f.op == "eq"}
+        eq = {f.attr for f in self.filters.values() if f.op == "eq" and f.indexed}
         return tuple(sorted(eq | set(self.indexes)))
 
     def sort_allowed(self) -> list[str]:
@@ -92,6 +111,197 @@ def key_from_json(raw: Any, kind: SortKind) -> tuple[int, Any]:
     return (flag, value)
 
 
+class InsertionOrder:
+    """The sort index of a field that is set at insert and grows with insertion (`created_at`):
+    row ids in (null flag, key, id) order in a plain list — 8 bytes a row where a SortedList of
+    tuples costs ~75. A row that comes in order is appended; one that does not (a tie within
+    the clock's microsecond, broken by id; a clock set back) is bisected into place, so the
+    order is exactly the SortedList's. Entries are made as the walk reads them; the interface
+    is the part of SortedList's that `Table` uses."""
+
+    def __init__(self, table: Table, name: str) -> None:
+        self._table = table
+        self._name = name
+        self._kind = table.spec.sorts[name]
+        self._ids: list[str] = []
+
+    def _key(self, row_id: str) -> tuple[Any, ...]:
+        row = self._table.rows[row_id]
+        return (*sort_key(getattr(row, self._name), self._kind), row_id)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def _read(self, positions: range) -> Iterator[tuple[Any, ...]]:
+        # By position, not over a copy: a page reads ~limit entries (under the store's lock).
+        ids, key = self._ids, self._key
+        return (key(ids[at]) for at in positions)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return self._read(range(len(self._ids)))
+
+    def __reversed__(self) -> Iterator[tuple[Any, ...]]:
+        return self._read(range(len(self._ids) - 1, -1, -1))
+
+    def add(self, entry: tuple[Any, ...]) -> None:
+        ids = self._ids
+        if not ids or entry > self._key(ids[-1]):
+            ids.append(entry[2])
+        else:
+            ids.insert(bisect_right(ids, entry, key=self._key), entry[2])
+
+    def discard(self, entry: tuple[Any, ...]) -> None:
+        ids = self._ids
+        at = bisect_left(ids, entry, key=self._key)
+        if at < len(ids) and ids[at] == entry[2]:
+            del ids[at]
+
+    def irange(self, minimum: tuple[Any, ...] | None = None,
+               maximum: tuple[Any, ...] | None = None,
+               inclusive: tuple[bool, bool] = (True, True),
+               reverse: bool = False) -> Iterator[tuple[Any, ...]]:
+        ids = self._ids
+        lo = 0 if minimum is None else (bisect_left if inclusive[0] else bisect_right)(
+            ids, minimum, key=self._key)
+        hi = len(ids) if maximum is None else (bisect_right if inclusive[1] else bisect_left)(
+            ids, maximum, key=self._key)
+        return self._read(range(hi - 1, lo - 1, -1) if reverse else range(lo, hi))
+
+
+class GroupedOrder:
+    """The sort index of a field with few distinct values (a business date): each (null flag,
+    key) once, in a SortedList, and its rows' ids in id order (one id, or a SortedList) — ~10
+    bytes a row where a (flag, key, id) tuple costs ~75. It reads as the same (flag, key, id)
+    entries in the same order; the interface is the part of SortedList's `Table` uses."""
+
+    def __init__(self) -> None:
+        self._keys = SortedList()
+        self._groups: dict[tuple[int, Any], Any] = {}
+
+    def __len__(self) -> int:
+        return sum(1 if type(g) is str else len(g) for g in self._groups.values())
+
+    def add(self, entry: tuple[Any, ...]) -> None:
+        key, row_id = (entry[0], entry[1]), entry[2]
+        group = self._groups.get(key)
+        if group is None:
+            self._groups[key] = row_id
+            self._keys.add(key)
+        elif type(group) is str:
+            self._groups[key] = SortedList((group, row_id))
+        else:
+            group.add(row_id)
+
+    def discard(self, entry: tuple[Any, ...]) -> None:
+        key, row_id = (entry[0], entry[1]), entry[2]
+        group = self._groups.get(key)
+        if group is None:
+            return
+        if type(group) is not str:
+            group.discard(row_id)
+            if len(group) == 1:
+                self._groups[key] = group[0]
+            return
+        if group == row_id:
+            del self._groups[key]
+            self._keys.remove(key)
+
+    def _ids(self, key: tuple[int, Any], reverse: bool, bound: str | None = None,
+             inclusive: bool = True) -> Iterator[str]:
+        """The ids of `key`'s group in order (descending if `reverse`), from `bound` on."""
+        group = self._groups[key]
+        if type(group) is str:
+            if bound is None or (group < bound if reverse else group > bound) or (
+                    inclusive and group == bound):
+                yield group
+            return
+        if bound is None:
+            yield from reversed(group) if reverse else group
+        elif reverse:
+            yield from group.irange(maximum=bound, inclusive=(True, inclusive), reverse=True)
+        else:
+            yield from group.irange(minimum=bound, inclusive=(inclusive, True))
+
+    def _entries(self, keys: Iterable[tuple[int, Any]], reverse: bool,
+                 start: tuple[Any, ...] | None = None,
+                 inclusive: bool = True) -> Iterator[tuple[Any, ...]]:
+        first = None if start is None else (start[0], start[1])
+        groups = self._groups
+        for key in keys:
+            group = groups[key]
+            if key == first:
+                ids: Iterable[str] = self._ids(key, reverse, start[2], inclusive)  # type: ignore[index]
+            elif type(group) is str:
+                ids = (group,)
+            else:
+                ids = reversed(group) if reverse else group
+            flag, value = key
+            for row_id in ids:
+                yield (flag, value, row_id)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return self._entries(self._keys, False)
+
+    def __reversed__(self) -> Iterator[tuple[Any, ...]]:
+        return self._entries(reversed(self._keys), True)
+
+    def irange(self, minimum: tuple[Any, ...] | None = None,
+               maximum: tuple[Any, ...] | None = None,
+               inclusive: tuple[bool, bool] = (True, True),
+               reverse: bool = False) -> Iterator[tuple[Any, ...]]:
+        """Entries from one bound on: `minimum` ascending, or `maximum` with `reverse` (the
+        two ways `Table._walk` reads)."""
+        if reverse and minimum is None:
+            keys = self._keys.irange(maximum=None if maximum is None else maximum[:2],
+                                     reverse=True)
+            return self._entries(keys, True, maximum, inclusive[1])
+        if not reverse and maximum is None:
+            keys = self._keys.irange(minimum=None if minimum is None else minimum[:2])
+            return self._entries(keys, False, minimum, inclusive[0])
+        raise NotImplementedError("one bound, in the direction of the walk")
+
+
+# An equality index maps a value to its rows' ids as: one id (a str) — most values of a
+# selective field; a set, while few; a SortedList of ids past `_BIG_GROUP` — ~10 bytes an id
+# where a large set costs 40–100, with O(log n) add and discard. `where` and `page` only
+# iterate and count a group, so the three shapes serve alike.
+_BIG_GROUP = 64
+
+
+def _add_id(index: dict[Any, Any], value: Any, row_id: str) -> None:
+    if value is None:  # never looked up by None: not worth a group of every unset row
+        return
+    ids = index.get(value)
+    if ids is None:
+        index[value] = row_id
+    elif type(ids) is str:
+        index[value] = {ids, row_id}
+    else:
+        ids.add(row_id)
+        if type(ids) is set and len(ids) > _BIG_GROUP:
+            index[value] = SortedList(ids)
+
+
+def _drop_id(index: dict[Any, Any], value: Any, row_id: str) -> None:
+    ids = index.get(value)
+    if ids is None:
+        return
+    if type(ids) is str:
+        if ids == row_id:
+            del index[value]
+        return
+    ids.discard(row_id)
+    if not ids:
+        del index[value]
+    elif len(ids) == 1:
+        index[value] = next(iter(ids))
+
+
+def _ids(index: dict[Any, Any], value: Any) -> Collection[str]:
+    ids = index.get(value, ())
+    return (ids,) if type(ids) is str else ids
+
+
 class Table:
     """Rows of one resource in one tenant, with the indexes its sorts and filters need."""
 
@@ -104,8 +314,12 @@ class Table:
         self.rows: dict[str, Any] = {}
         # Soft-deleted rows (PER-5) leave every index but stay resolvable for denormalised names.
         self.tombstones: dict[str, Any] = {}
-        self._sorted: dict[str, SortedList] = {name: SortedList() for name in spec.sorts}
-        self._eq: dict[str, dict[Any, set[str]]] = {attr: {} for attr in spec.eq_attrs}
+        self._sorted: dict[str, SortedList | InsertionOrder | GroupedOrder] = {
+            name: InsertionOrder(self, name) if name in INSERTION_ORDERED
+            else GroupedOrder() if kind == "date" else SortedList()
+            for name, kind in spec.sorts.items()}
+        # attr -> value -> one id (a str), a set or a SortedList of ids (see `_add_id`).
+        self._eq: dict[str, dict[Any, Any]] = {attr: {} for attr in spec.eq_attrs}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -147,13 +361,12 @@ class Table:
             self.tombstones[row.id] = row
 
     def where(self, **conditions: Any) -> Iterable[Any]:
-        """Rows whose attributes equal the given values, through an index where there is one."""
-        indexed = [(a, v) for a, v in conditions.items() if a in self._eq]
+        """Rows whose attributes equal the given values, through an index where there is one
+        (a scan of the table otherwise: an unindexed attribute, or a None value)."""
+        indexed = [(a, v) for a, v in conditions.items() if a in self._eq and v is not None]
         if indexed:
-            attr, value = min(indexed, key=lambda av: len(self._eq[av[0]].get(av[1], ())))
-            candidates: Iterable[Any] = (
-                self.rows[i] for i in list(self._eq[attr].get(value, ()))
-            )
+            attr, value = min(indexed, key=lambda av: len(_ids(self._eq[av[0]], av[1])))
+            candidates: Iterable[Any] = (self.rows[i] for i in list(_ids(self._eq[attr], value)))
         else:
             candidates = list(self.rows.values())
         return [r for r in candidates if all(getattr(r, a) == v for a, v in conditions.items())]
@@ -178,9 +391,10 @@ class Table:
         start = None if after is None else (*after.key, after.id)
 
         eq_sets = [
-            self._eq[f.attr].get(value, set())
+            _ids(self._eq[f.attr], value)
             for param, value in filters.items()
-            if (f := self.spec.filters[param]).op == "eq"
+            if (f := self.spec.filters[param]).op == "eq" and f.attr in self._eq
+            and value is not None
         ] + list(joined.values())
         smallest = min(eq_sets, key=len) if eq_sets else None
         if smallest is not None and len(smallest) * DENSE_FILTER_RATIO < len(self.rows):
@@ -214,18 +428,14 @@ class Table:
         for name in self._sorted if attrs is None else (a for a in attrs if a in self._sorted):
             self._sorted[name].add(self._entry(row, name))
         for attr in self._eq if attrs is None else (a for a in attrs if a in self._eq):
-            self._eq[attr].setdefault(getattr(row, attr), set()).add(row.id)
+            _add_id(self._eq[attr], getattr(row, attr), row.id)
 
     def _unindex(self, row: Any, attrs: Iterable[str] | None = None) -> None:
         attrs = list(attrs) if attrs is not None else None
         for name in self._sorted if attrs is None else (a for a in attrs if a in self._sorted):
             self._sorted[name].discard(self._entry(row, name))
         for attr in self._eq if attrs is None else (a for a in attrs if a in self._eq):
-            ids = self._eq[attr].get(getattr(row, attr))
-            if ids is not None:
-                ids.discard(row.id)
-                if not ids:
-                    del self._eq[attr][getattr(row, attr)]
+            _drop_id(self._eq[attr], getattr(row, attr), row.id)
 
     def _joins(self, filters: Mapping[str, Any]) -> dict[str, set[str]]:
         out = {}
@@ -277,7 +487,7 @@ class Table:
 
     def _rank(
         self,
-        ids: set[str],
+        ids: Collection[str],
         name: str,
         kind: SortKind,
         start: tuple[Any, ...] | None,

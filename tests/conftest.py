@@ -6,11 +6,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from starlette.testclient import TestClient
 
 from fixtures import tokens
 from mock.app import create_app
 from mock.store import Store
+
+# Shared, loaded CI machines: a time limit per example, or a "too slow" health check, makes a
+# property test fail for the machine's sake, not the code's. Overriding the `default` profile
+# keeps its name, so property_tests (which build on their own `ci` profile then) are unchanged.
+settings.register_profile(
+    "default", deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("default")
 
 
 def bearer(token: str) -> dict[str, str]:

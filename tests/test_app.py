@@ -49,6 +49,16 @@ def test_admin_health_tokens_seed_clock_reset(client: Any) -> None:
     assert client.get("/v1/companies", headers=auth).json()["data"] == []
 
 
+def test_seeded_rows_are_frozen_out_of_the_collector_until_reset(client: Any) -> None:
+    import gc
+
+    gc.unfreeze()
+    client.post("/__mock/seed", json={"tenant": tokens.TENANT_B, "rows": 50})
+    assert gc.get_freeze_count() > 0  # full collections no longer walk the rows
+    client.post("/__mock/reset")
+    assert gc.get_freeze_count() == 0  # the dropped tenants can be collected
+
+
 def test_admin_refuses_bad_input_with_400(client: Any) -> None:
     assert client.post("/__mock/clock", json={"advance_seconds": -1}).status_code == 400
     assert client.post("/__mock/seed", json={"rows": 0}).status_code == 400

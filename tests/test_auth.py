@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from fixtures import tokens
-from mock.auth import Principal, require_scopes, verify
+from mock.auth import Principal, TokenCache, require_scopes, verify
 from mock.errors import ApiProblem
 from mock.spec import iter_operations, load_spec
 from tests.conftest import bearer
@@ -62,6 +62,105 @@ def test_valid_token_gives_tenant_and_scopes() -> None:
     principal = verify(f"Bearer {token}", tokens.DEFAULT_SECRET)
     assert principal.tenant == tokens.TENANT_B
     assert principal.scopes == {"finance.taxes"}
+
+
+# -- the cache of verified tokens (RULE G-1, RFC 8725) ----------------------------------------
+
+
+class FakeClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _refused(authorization: str, cache: TokenCache) -> str:
+    with pytest.raises(ApiProblem) as info:
+        verify(authorization, tokens.DEFAULT_SECRET, cache=cache)
+    assert info.value.status == 401
+    return str(info.value.detail)
+
+
+def test_a_cached_token_is_refused_once_it_expires() -> None:
+    import time
+
+    now = int(time.time())
+    token = tokens.mint_token(tokens.TENANT_A, expires_in=60, now=now)
+    clock = FakeClock(now)
+    cache = TokenCache(now=clock)
+    first = verify(f"Bearer {token}", tokens.DEFAULT_SECRET, cache=cache)
+    assert len(cache) == 1
+    clock.now = now + 59.9
+    assert verify(f"Bearer {token}", tokens.DEFAULT_SECRET, cache=cache) is first  # a hit
+    clock.now = now + 60  # PyJWT: refused from exp on
+    assert "expired" in _refused(f"Bearer {token}", cache)
+    assert len(cache) == 0
+
+
+def test_a_cached_token_is_held_to_nbf_and_iat() -> None:
+    import time
+
+    now = int(time.time())
+    token = tokens.mint_token(tokens.TENANT_A, now=now - 10, extra={"nbf": now - 5})
+    clock = FakeClock(now)
+    cache = TokenCache(now=clock)
+    verify(f"Bearer {token}", tokens.DEFAULT_SECRET, cache=cache)
+    clock.now = now - 6  # the clock went back: not valid yet, as PyJWT would say
+    assert "not valid yet" in _refused(f"Bearer {token}", cache)
+    clock.now = now
+    assert verify(f"Bearer {token}", tokens.DEFAULT_SECRET, cache=cache).tenant == tokens.TENANT_A
+
+
+@pytest.mark.parametrize("name", sorted(tokens.BAD_TOKENS))
+def test_a_bad_token_is_never_cached_and_stays_refused(name: str) -> None:
+    cache = TokenCache()
+    token = tokens.BAD_TOKENS[name](tokens.TENANT_A)
+    for _ in range(3):
+        _refused(f"Bearer {token}", cache)
+    assert len(cache) == 0
+
+
+def test_a_good_token_cached_does_not_vouch_for_a_tampered_one() -> None:
+    cache = TokenCache()
+    good = tokens.mint_token(tokens.TENANT_A)
+    verify(f"Bearer {good}", tokens.DEFAULT_SECRET, cache=cache)
+    head, payload, signature = good.split(".")
+    for forged in (f"{head}.{payload}.{signature[:-2]}AA", f"{head}.{payload}.",
+                   tokens.hs256_token(tokens.TENANT_A), tokens.alg_none_token(tokens.TENANT_A),
+                   tokens.wrong_secret_token(tokens.TENANT_A)):
+        _refused(f"Bearer {forged}", cache)
+    _refused("Basic " + good, cache)
+    assert len(cache) == 1
+
+
+def test_the_cache_is_bounded_and_keeps_the_newest() -> None:
+    cache = TokenCache(size=3)
+    minted = [tokens.mint_token(tokens.TENANT_A, extra={"jti": str(i)}) for i in range(5)]
+    for token in minted:
+        verify(f"Bearer {token}", tokens.DEFAULT_SECRET, cache=cache)
+    assert len(cache) == 3
+    assert all(cache.get(t) is not None for t in minted[2:])
+    assert cache.get(minted[0]) is None
+
+
+def test_the_server_refuses_a_token_it_accepted_once_it_expires() -> None:
+    import time
+
+    from starlette.testclient import TestClient
+
+    from mock.app import create_app
+
+    app = create_app(admin=False)
+    now = int(time.time())
+    token = tokens.mint_token(tokens.TENANT_A, expires_in=2, now=now)
+    with TestClient(app) as c:
+        assert c.get("/v1/taxes", headers=bearer(token)).status_code == 200
+        assert c.get("/v1/taxes", headers=bearer(token)).status_code == 200  # from the cache
+        time.sleep(max(0.0, now + 2 - time.time()) + 0.05)
+        r = c.get("/v1/taxes", headers=bearer(token))
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
 
 
 def test_every_operation_declares_exactly_its_scope() -> None:

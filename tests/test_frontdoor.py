@@ -368,3 +368,44 @@ def test_uvicorn_refuses_a_huge_chunked_upload_with_flat_peak_memory(
     grown = _peak_rss(pid) - before
     print(f"uvicorn peak RSS grew by {grown / MiB:.1f} MiB for a {body // MiB} MiB body")
     assert grown < 8 * MiB, f"peak RSS grew by {grown} bytes"
+
+
+# -- 405 (G-12): every path, every method it lacks; the patterns are looked up by path head --
+
+
+def test_every_path_answers_405_with_all_its_methods() -> None:
+    import re
+
+    from starlette.testclient import TestClient
+
+    from mock.app import create_app
+    from mock.spec import iter_operations, load_spec
+
+    spec = load_spec()
+    methods: dict[str, set[str]] = {}
+    for op in iter_operations(spec):
+        methods.setdefault(op.path, set()).add(op.method)
+    any_id = "00000000-0000-4000-8000-000000000000"
+    with TestClient(create_app(spec=spec, admin=False)) as client:
+        for template, allowed in methods.items():
+            path = "/v1" + re.sub(r"\{[^}]+\}", any_id, template)
+            for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed):
+                for target in (path, path + "/"):
+                    r = client.request(method, target)
+                    assert r.status_code == 405, (method, target)
+                    assert r.headers["allow"] == ", ".join(sorted(allowed)), (method, target)
+        assert client.put("/v1/nowhere").status_code != 405
+        assert client.put(f"/v1/companies/{any_id}/extra").status_code != 405
+
+
+def test_path_patterns_are_grouped_by_their_literal_head() -> None:
+    from mock.frontdoor import FrontDoor, compile_paths
+
+    paths = compile_paths("/v1", {"/companies": ["GET", "POST"], "/companies/{id}": ["GET"],
+                                  "/{tenant}/things": ["GET"]})
+    assert [p.head for p in paths] == [("v1", "companies"), ("v1", "companies"), None]
+    door = FrontDoor(lambda *_: None, mounts={}, paths=paths)  # type: ignore[arg-type, return-value]
+    assert door._anywhere == [paths[2]]
+    assert door._by_head == {("v1", "companies"): paths[:2]}
+    # A template whose head is a parameter is tried for any path (without a base path too).
+    assert compile_paths("", {"/companies": ["GET"]})[0].head is None

@@ -208,3 +208,30 @@ def test_python_m_mock_quiet_logs_no_requests() -> None:
     err = _run_mock("--quiet")
     assert not any("/v1/companies" in line for line in err)
     assert not any(line.startswith("INFO:") for line in err)
+
+
+def test_lean_records_still_log_every_line_with_its_time() -> None:
+    import io
+
+    saved = (logging._srcfile, logging.logThreads, logging.logProcesses,  # type: ignore[attr-defined]
+             logging.logMultiprocessing)
+    handlers, level, propagate = list(LOGGER.handlers), LOGGER.level, LOGGER.propagate
+    sink = io.StringIO()
+    try:
+        requestlog.configure("text", "info", stream=sink)
+        requestlog.lean_records()
+        LOGGER.info("GET /v1/taxes 200 1.0ms tenant=-")
+        LOGGER.info("GET /v1/taxes 200 1.1ms tenant=-")
+    finally:
+        (logging._srcfile, logging.logThreads, logging.logProcesses,  # type: ignore[attr-defined]
+         logging.logMultiprocessing) = saved
+        for h in list(LOGGER.handlers):
+            LOGGER.removeHandler(h)
+        for h in handlers:
+            LOGGER.addHandler(h)
+        LOGGER.setLevel(level)
+        LOGGER.propagate = propagate
+    lines = sink.getvalue().splitlines()
+    assert len(lines) == 2
+    assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} GET /v1/taxes 200", line)
+               for line in lines)

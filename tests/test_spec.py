@@ -208,6 +208,64 @@ def test_split_files_are_joined_with_relative_refs() -> None:
     assert (SPEC_ROOT / "components" / "common.yaml").is_file()
 
 
+# --------------------------------------------------------------------------- the resolved cache
+
+
+@pytest.fixture
+def spec_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of spec/ that mock.spec reads, with its cache in tmp_path/cache."""
+    import mock.spec
+
+    root = tmp_path / "spec"
+    shutil.copytree(SPEC_ROOT, root, ignore=shutil.ignore_patterns("build"))
+    monkeypatch.setattr(mock.spec, "SPEC_ROOT", root)
+    monkeypatch.setattr(mock.spec, "SPEC_ROOT_FILE", root / "openapi.yaml")
+    monkeypatch.setenv("MOCK_SPEC_CACHE", str(tmp_path / "cache"))
+    return root
+
+
+def _fresh() -> dict[str, Any]:
+    import mock.spec
+
+    resolved: dict[str, Any] = mock.spec._resolved.__wrapped__()  # type: ignore[attr-defined]
+    return resolved
+
+
+def test_the_cached_document_is_what_prance_resolved(spec_copy: Path) -> None:
+    first = _fresh()  # parsed and written
+    assert len(list((spec_copy.parent / "cache").glob("resolved-*.json"))) == 1
+    assert _fresh() == first == SPEC  # read back
+
+
+def test_an_edited_source_is_parsed_and_validated_again(spec_copy: Path) -> None:
+    _fresh()
+    companies = spec_copy / "paths" / "companies.yaml"
+    text = companies.read_text(encoding="utf-8")
+    companies.write_text(text.replace("    responses:\n", "    x-no-responses:\n", 1),
+                         encoding="utf-8")
+    with pytest.raises(ValidationError):
+        _fresh()
+    companies.write_text(text.replace("summary:", "summary: Edited —", 1), encoding="utf-8")
+    edited = _fresh()
+    assert edited != SPEC and "Edited —" in json.dumps(edited, ensure_ascii=False)
+    # Only the newest document is kept.
+    assert len(list((spec_copy.parent / "cache").glob("resolved-*.json"))) == 1
+
+
+def test_a_damaged_cache_file_is_parsed_over(spec_copy: Path) -> None:
+    _fresh()
+    (cached,) = (spec_copy.parent / "cache").glob("resolved-*.json")
+    cached.write_text('{"truncated', encoding="utf-8")
+    assert _fresh() == SPEC
+    assert json.loads(cached.read_text(encoding="utf-8")) == SPEC
+
+
+def test_the_cache_can_be_turned_off(spec_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOCK_SPEC_CACHE", "off")
+    assert _fresh() == SPEC
+    assert not (spec_copy.parent / "cache").exists()
+
+
 def test_load_spec_returns_an_independent_copy() -> None:
     first = load_spec()
     first["paths"].clear()

@@ -6,7 +6,7 @@ from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
 
-from mock.api.crud import Handlers, base_url, context, no_content, ok, tenant
+from mock.api.crud import Handlers, base_url, context, no_content, ok, plain, tenant
 from mock.domain import attachments
 from mock.domain.base import get_row
 from mock.errors import ApiProblem
@@ -20,7 +20,7 @@ class AttachmentHandlers(Handlers):
 
 
 _h = AttachmentHandlers("attachments", attachments)  # type: ignore[arg-type]
-search, get, delete = _h.search, _h.get, _h.delete
+search, get, delete = plain(_h.search), plain(_h.get), plain(_h.delete)
 
 
 async def upload(multipart: Upload | None = None) -> ConnexionResponse:

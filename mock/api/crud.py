@@ -7,9 +7,11 @@ context); nothing here can reach another tenant's rows (G-3).
 
 from __future__ import annotations
 
-import json
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from connexion.context import context, scope
 from connexion.lifecycle import ConnexionResponse
 from starlette.datastructures import QueryParams
@@ -22,6 +24,8 @@ from mock.store import TenantStore
 
 PAGING = ("limit", "per_page", "cursor", "sort")
 JSON = "application/json"
+
+Handler = Callable[..., Awaitable[ConnexionResponse]]
 
 
 def tenant() -> TenantStore:
@@ -50,9 +54,26 @@ def no_content() -> ConnexionResponse:
 
 def ok(body: Any, status: int = 200) -> ConnexionResponse:
     """A JSON answer; the content type is named because each operation also declares
-    application/problem+json for its errors."""
-    return ConnexionResponse(status_code=status, body=json.dumps(body, ensure_ascii=False),
-                             mimetype=JSON, content_type=JSON)
+    application/problem+json for its errors. orjson writes UTF-8 as is (like `ensure_ascii=False`)
+    and several times faster than `json.dumps` on a list page; money is already a string."""
+    return ConnexionResponse(status_code=status, body=orjson.dumps(body), mimetype=JSON,
+                             content_type=JSON)
+
+
+def plain(method: Handler) -> Handler:
+    """A module-level function for a bound handler method, carrying its own signature.
+
+    Connexion 3.3 re-applies its parameter decorator on every request, and that reads the
+    handler's signature each time: ~10 µs for a bound method, ~2 µs for a function whose
+    `__signature__` is already there. No `__wrapped__`, or Connexion would unwrap to the method.
+    """
+    async def handler(**params: Any) -> ConnexionResponse:
+        return await method(**params)
+
+    handler.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
+    handler.__name__ = handler.__qualname__ = method.__name__
+    handler.__doc__ = method.__doc__
+    return handler
 
 
 class Handlers:
@@ -63,12 +84,13 @@ class Handlers:
         self.module = module
 
     @classmethod
-    def bind(cls, resource: str) -> tuple[Any, Any, Any, Any, Any]:
+    def bind(cls, resource: str) -> tuple[Handler, Handler, Handler, Handler, Handler]:
         """The five handlers of `resource`, in operation order, for its api module."""
         from mock.domain.registry import RESOURCES
 
         h = cls(resource, RESOURCES[resource])  # type: ignore[arg-type]
-        return h.search, h.create, h.get, h.update, h.delete
+        return (plain(h.search), plain(h.create), plain(h.get), plain(h.update),
+                plain(h.delete))
 
     def _view(self, ts: TenantStore, row: Any, *, detail: bool) -> dict[str, Any]:
         return self.module.view(ts, row, detail=detail)

@@ -165,8 +165,8 @@ WRITABLE: dict[str, Converter] = {
 def table_spec(resource: str) -> TableSpec:
     return TableSpec(
         resource=resource,
-        sorts={"due_date": "text", "amount": "decimal", "payment_date": "text",
-               "competence_date": "text", "created_at": "text", "updated_at": "text"},
+        sorts={"due_date": "date", "amount": "decimal", "payment_date": "date",
+               "competence_date": "date", "created_at": "text", "updated_at": "text"},
         # RULES PAY/REC: default sort `due_date`.
         default_sort="due_date",
         filters={

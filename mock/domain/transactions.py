@@ -69,12 +69,12 @@ def _type(value: Any, field: str) -> str:
 
 SPEC = TableSpec(
     resource="transactions",
-    sorts={"occurred_at": "text", "amount": "decimal", "competence_date": "text",
+    sorts={"occurred_at": "date", "amount": "decimal", "competence_date": "date",
            "created_at": "text", "updated_at": "text"},
     default_sort="-occurred_at",
     filters={
         "company_id": Filter("company_id"),
-        "type": Filter("type"),
+        "type": Filter("type", indexed=False),  # debit or credit: about half the rows each
         "financial_account_id": Filter("financial_account_id"),
         "person_id": Filter("person_id"),
         "category_id": Filter("category_id"),

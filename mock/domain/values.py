@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import uuid
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -47,13 +48,16 @@ def money(amount: Decimal | None) -> str | None:
 
 
 def parse_business_date(value: Any, field: str) -> str:
-    """A date or an RFC 3339 date-time; stored and returned as the date it names (G-9)."""
+    """A date or an RFC 3339 date-time; stored and returned as the date it names (G-9).
+
+    Interned: a table holds a few hundred distinct dates over its rows, and one string each
+    instead of one per row saves ~60 bytes a date field a row."""
     if not isinstance(value, str) or not _DATE.match(value):
         raise ValidationFailed(f"{field} must be a date (YYYY-MM-DD) or a date-time", field=field)
     try:
         if len(value) == 10:
-            return date.fromisoformat(value).isoformat()
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
+            return sys.intern(date.fromisoformat(value).isoformat())
+        return sys.intern(datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat())
     except ValueError:
         raise ValidationFailed(f"{field} is not a valid date", field=field) from None
 

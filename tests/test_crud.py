@@ -1,0 +1,62 @@
+"""The shared handlers (mock.api.crud): the JSON they write and the functions Connexion calls."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+from typing import Any
+
+from fixtures import factories, tokens
+from mock.api.crud import ok
+from mock.spec import iter_operations, load_spec
+from tests.conftest import bearer
+
+AUTH = bearer(tokens.mint_token(tokens.TENANT_A))
+
+
+def test_ok_writes_utf8_json_equal_to_what_json_dumps_wrote() -> None:
+    body: dict[str, Any] = {"name": "Ação – Ünïcode 😀 \"q\" \\ \n\t\u0000", "amount": "1500.00",
+                            "n": 3, "none": None, "flag": False,
+                            "data": [{"x": "é"}, []], "big": 2**53}
+    response = ok(body, 201)
+    assert response.status_code == 201
+    raw = response.body
+    assert isinstance(raw, bytes)
+    assert "Ação – Ünïcode 😀".encode() in raw  # UTF-8 as is, never \\u escapes
+    assert json.loads(raw) == json.loads(json.dumps(body, ensure_ascii=False)) == body
+
+
+def test_a_non_ascii_name_comes_back_as_utf8(client: Any) -> None:
+    name = "Papelaria São João – Ação"
+    company = factories.make_company(factories.make_faker(9), name=name)
+    created = client.post("/v1/companies", headers=AUTH, json=company)
+    assert created.status_code == 201
+    assert created.headers["content-type"] == "application/json"
+    assert name.encode() in created.content
+    listed = client.get("/v1/companies", headers=AUTH)
+    assert name.encode() in listed.content
+    assert listed.json()["data"][0]["name"] == name
+
+
+def test_every_operation_resolves_to_a_plain_function_with_its_signature() -> None:
+    """Connexion reads the handler's signature on every request: a plain function carrying
+    `__signature__` (and no `__wrapped__` to unwrap to a bound method) is the cheap case."""
+    for op in iter_operations(load_spec()):
+        module_name, _, verb = op.operation_id.rpartition(".")
+        assert module_name.startswith("mock.api.")
+        handler = getattr(importlib.import_module(module_name), verb)
+        assert inspect.iscoroutinefunction(handler), op.operation_id
+        assert not inspect.ismethod(handler) and not hasattr(handler, "__wrapped__")
+        assert handler.__name__ == verb
+        assert "__signature__" in vars(handler) or handler.__module__ == module_name
+
+
+def test_the_plain_handlers_keep_the_parameters_connexion_passes() -> None:
+    from mock.api import attachments, transactions
+
+    assert list(inspect.signature(transactions.get).parameters) == ["id"]
+    assert list(inspect.signature(transactions.update).parameters) == ["id", "body"]
+    assert [p.kind for p in inspect.signature(transactions.search).parameters.values()] == [
+        inspect.Parameter.VAR_KEYWORD]
+    assert list(inspect.signature(attachments.delete).parameters) == ["id"]
