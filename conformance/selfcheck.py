@@ -104,6 +104,7 @@ def run_property_tests(base_url: str, marker: str | None, *, stop_at_first: bool
         junit = Path(tmp) / "junit.xml"
         command = [sys.executable, "-m", "pytest", "property_tests", "-q", "-p",
                    "no:cacheprovider", "-n", "0", "--junitxml", str(junit),
+                   "--hypothesis-profile", "selfcheck",
                    "--base-url", base_url]
         if marker is not None:
             command += ["-m", marker]
