@@ -9,6 +9,7 @@ from typing import Any
 from mock.domain.base import (
     Row,
     flag,
+    one_of,
     pick,
     public,
     reference,
@@ -18,7 +19,7 @@ from mock.domain.base import (
     text,
     touch,
 )
-from mock.domain.errors import InUse, ValidationFailed
+from mock.domain.errors import InUse
 from mock.domain.values import money, parse_money, parse_uuid
 from mock.store import Filter, TableSpec, TenantStore
 
@@ -57,10 +58,7 @@ FIELDS = ("id", "workspace_id", "company_id", "name", "type", "bank_id", "agency
           "created_at", "updated_at")
 
 
-def _type(value: Any, field: str) -> str:
-    if value not in TYPES:
-        raise ValidationFailed(f"type must be one of {', '.join(TYPES)}", field=field)
-    return str(value)
+_type = one_of(*TYPES)
 
 
 def _bank_id(value: Any, field: str) -> str | None:

@@ -108,6 +108,18 @@ def flag(value: Any, field: str) -> bool:
     return value
 
 
+def one_of(*choices: str) -> Converter:
+    """A converter that accepts only `choices` (an enum of the spec, checked again here so a
+    rule never depends on the request having been validated)."""
+
+    def convert(value: Any, field: str) -> str:
+        if value not in choices:
+            raise ValidationFailed(f"{field} must be one of {', '.join(choices)}", field=field)
+        return str(value)
+
+    return convert
+
+
 def pick(body: Mapping[str, Any], converters: Mapping[str, Converter]) -> dict[str, Any]:
     """The writable fields present in the body, converted; everything else is ignored (G-7)."""
     return {name: conv(body[name], name) for name, conv in converters.items() if name in body}

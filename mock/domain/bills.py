@@ -23,6 +23,7 @@ from mock.domain.base import (
     Row,
     flag,
     name_of,
+    one_of,
     pick,
     public,
     reference,
@@ -137,10 +138,7 @@ def _account(value: Any, name: str) -> str | None:
     return None if value is None else parse_uuid(value, name)
 
 
-def _kind(value: Any, name: str) -> str:
-    if value not in KINDS:
-        raise ValidationFailed(f"{name} must be one of {', '.join(KINDS)}", field=name)
-    return str(value)
+_kind = one_of(*KINDS)
 
 
 def _period(value: Any, name: str) -> str | None:

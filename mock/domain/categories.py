@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mock.domain.base import Row, pick, public, reference, require, required_text, row_base, touch
+from mock.domain.base import (
+    Row,
+    one_of,
+    pick,
+    public,
+    reference,
+    require,
+    required_text,
+    row_base,
+    touch,
+)
 from mock.domain.errors import HasChildren, ValidationFailed
 from mock.store import Filter, TableSpec, TenantStore
 
@@ -39,10 +49,7 @@ FIELDS = ("id", "workspace_id", "company_id", "name", "type", "parent_id", "leve
           "created_at", "updated_at")
 
 
-def _type(value: Any, field: str) -> str:
-    if value not in TYPES:
-        raise ValidationFailed("type must be debit or credit", field=field)
-    return str(value)
+_type = one_of(*TYPES)
 
 
 def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) -> Category:

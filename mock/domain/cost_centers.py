@@ -8,6 +8,7 @@ from typing import Any
 from mock.domain.base import (
     Row,
     flag,
+    one_of,
     pick,
     public,
     reference,
@@ -17,7 +18,7 @@ from mock.domain.base import (
     text,
     touch,
 )
-from mock.domain.errors import InUse, ValidationFailed
+from mock.domain.errors import InUse
 from mock.store import Filter, TableSpec, TenantStore
 
 TYPES = ("cost", "revenue")
@@ -47,10 +48,7 @@ FIELDS = ("id", "workspace_id", "company_id", "name", "type", "description", "ac
           "created_at", "updated_at")
 
 
-def _type(value: Any, field: str) -> str:
-    if value not in TYPES:
-        raise ValidationFailed("type must be cost or revenue", field=field)
-    return str(value)
+_type = one_of(*TYPES)
 
 
 # RULE CC-1: PATCH writes name, type, description (null clears it) and active.

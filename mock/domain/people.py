@@ -9,6 +9,7 @@ from fixtures.documents import is_valid_cnpj, is_valid_cpf, normalize_document
 from mock.domain.base import (
     Row,
     flag,
+    one_of,
     public,
     reference,
     require,
@@ -60,10 +61,7 @@ FIELDS = ("id", "workspace_id", "company_id", "name", "legal_name", "nickname", 
 OPTIONAL_TEXT = ("legal_name", "nickname", "notes")
 
 
-def _kind(value: Any, field: str) -> str:
-    if value not in KINDS:
-        raise ValidationFailed("kind must be natural or legal", field=field)
-    return str(value)
+_kind = one_of(*KINDS)
 
 
 def _document(number: Any, declared: Any) -> tuple[str, str]:

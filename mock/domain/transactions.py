@@ -10,6 +10,7 @@ from mock.domain.base import (
     Row,
     flag,
     name_of,
+    one_of,
     pick,
     public,
     reference,
@@ -61,10 +62,7 @@ def _required_date(value: Any, field: str) -> str:
     return parse_business_date(value, field)
 
 
-def _type(value: Any, field: str) -> str:
-    if value not in TYPES:
-        raise ValidationFailed("type must be debit or credit", field=field)
-    return str(value)
+_type = one_of(*TYPES)
 
 
 SPEC = TableSpec(
