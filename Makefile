@@ -9,12 +9,14 @@ WORKERS ?= auto
 
 help:
 	@echo "make mock        run the stateful mock on http://127.0.0.1:8080/v1 with demo data"
-	@echo "make test        install on first use, lint and run every test (unit, conformance, property)"
+	@echo "make test        install on first use, lint and run the tests (unit, conformance, property)"
 	@echo "make lint        ruff"
 	@echo "make spec        bundle the resolved OpenAPI document to spec/build/"
 	@echo "make conformance run the Schemathesis suite (BASE_URL=… TOKEN_A=… TOKEN_B=…; default: the mock)"
 	@echo "make selfcheck   start the mock with each named fault; the suites must catch every one"
 	@echo "make e2e         /docs in headless chromium, Postman round-trip in newman (installs them)"
+	@echo "make bench       load, scale, memory and start-up figures into bench/out/ (BENCH_QUICK=1)"
+	@echo "make property-thorough  the property suites with the thorough Hypothesis profile"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
