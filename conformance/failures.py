@@ -24,11 +24,11 @@ class ConformanceFailure(Failure):
     """A rule of the contract (RULES.md) that one response, or a replay of it, shows broken."""
 
     rule: str = ""
+    default_severity: Severity = Severity.HIGH  # a failure type that leaks data says CRITICAL
 
-    def __init__(self, *, operation: str, message: str, severity: Severity = Severity.HIGH,
-                 case_id: str | None = None) -> None:
+    def __init__(self, *, operation: str, message: str, case_id: str | None = None) -> None:
         super().__init__(operation=operation, message=message, case_id=case_id,
-                         severity=severity)
+                         severity=self.default_severity)
 
 
 class ProblemDetailsViolation(ConformanceFailure):
@@ -47,10 +47,7 @@ class ScopeNotEnforced(ConformanceFailure):
     checks = ("scopes_enforced",)
     kind_title = "Required scope not enforced (G-2)"
     rule = "G-2"
-
-    def __init__(self, *, operation: str, message: str, case_id: str | None = None) -> None:
-        super().__init__(operation=operation, message=message, case_id=case_id,
-                         severity=Severity.CRITICAL)
+    default_severity = Severity.CRITICAL
 
 
 class MissingWwwAuthenticate(ConformanceFailure):
@@ -78,10 +75,7 @@ class ForeignIdDistinguishable(ConformanceFailure):
     checks = ("foreign_id_is_missing",)
     kind_title = "Foreign id distinguishable from a missing one (G-3)"
     rule = "G-3"
-
-    def __init__(self, *, operation: str, message: str, case_id: str | None = None) -> None:
-        super().__init__(operation=operation, message=message, case_id=case_id,
-                         severity=Severity.CRITICAL)
+    default_severity = Severity.CRITICAL
 
 
 class PageEnvelopeViolation(ConformanceFailure):
