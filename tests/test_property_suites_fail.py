@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,12 +21,12 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-import uvicorn
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance.targets import Target
+from conformance.targets import serve as serve_root
 from fixtures import tokens
 from fixtures.documents import cnpj_check_digits
 from property_tests.client import Env
@@ -339,21 +336,8 @@ class FourthCategoryLevel(Fault):
 @contextmanager
 def serve(app: ASGIApp) -> Iterator[str]:
     """`app` on a free loopback port in a thread; yields the base URL (…/v1)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_root(app) as root:
+        yield f"{root}/v1"
 
 
 @dataclass
