@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from starlette.datastructures import Headers
 
+from conformance.targets import free_port
 from fixtures import files, tokens
 from mock.domain.attachments import MAX_BYTES
 from mock.frontdoor import JSON_BODY_LIMIT, UPLOAD_BODY_LIMIT
@@ -264,13 +265,6 @@ def test_the_parser_keeps_a_small_file_part_in_memory() -> None:
 # -- a real server ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _peak_rss(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -319,7 +313,7 @@ def server() -> Iterator[tuple[int, int]]:
     """`python -m mock` on a free port: (port, pid)."""
     if not Path("/proc/self/status").exists():
         pytest.skip("needs /proc to read the server's peak memory")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "mock", "--port", str(port), "--no-seed", "--no-admin",
          "--log-level", "error"],
