@@ -43,7 +43,8 @@ _COMPILED: dict[int, t.Any] = {}
 
 
 def compiled(schema: dict[str, t.Any]) -> t.Any:
-    """One validator per schema object for the life of the process."""
+    """One validator per schema object for the life of the process. Keying by `id()` is safe:
+    the cached validator holds its schema, so that id cannot be reused by another object."""
     key = id(schema)
     validator = _COMPILED.get(key)
     if validator is None:
