@@ -39,6 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for name, help_text in OPTIONS:
         _add(group, name, help=help_text)
     _add(group, "--mode", choices=MODES, help="mock | sandbox | production (FINANCE_MODE)")
+    _add(group, "--rule", action="append",
+         help="run only the tests marked with this rule id (`@pytest.mark.rule(\"TAX-1\")`); "
+              "repeatable")
 
 
 def _add(group: pytest.OptionGroup, name: str, **kwargs: object) -> None:
@@ -66,8 +69,19 @@ def target_is_mock(config: pytest.Config) -> bool:
     return (wanted.mode or default_mode(wanted.base_url)) == "mock"
 
 
+def rules_of(item: pytest.Item) -> set[str]:
+    """The rule ids a test is marked with (`@pytest.mark.rule("TAX-1", "TAX-3")`)."""
+    return {str(rule) for mark in item.iter_markers("rule") for rule in mark.args}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Known mock defects (`mock_bugs`) are strict xfails against a mock target."""
+    """`--rule ID` keeps only the tests of those rules; known mock defects (`mock_bugs`) are
+    strict xfails against a mock target."""
+    wanted = set(config.getoption("rule", default=None) or ())
+    if wanted:
+        kept = [item for item in items if rules_of(item) & wanted]
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
     if not target_is_mock(config):
         return
     for item in items:
