@@ -14,7 +14,7 @@ from fixtures.strategies import business_dates, cnpjs, cpfs
 from property_tests.client import Env
 from property_tests.profiles import active, scaled
 from property_tests.rows import Scope
-from property_tests.rules import (
+from property_tests.rulechecks import (
     PERIOD_DAYS,
     PERIOD_MONTHS,
     LedgerMachine,

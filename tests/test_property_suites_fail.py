@@ -35,7 +35,7 @@ from property_tests.isolation import IsolationMachine
 from property_tests.paging import Plan, check_cursor_misuse, check_walk
 from property_tests.replay import check_race, check_replay, check_tenants, key_of, marked
 from property_tests.rows import Scope as RowScope
-from property_tests.rules import (
+from property_tests.rulechecks import (
     LedgerMachine,
     check_category_depth,
     check_document,
