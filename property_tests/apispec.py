@@ -2,7 +2,8 @@
 
 Every list operation with its allowed sorts (the `sort` enum), default sort and filters; the
 kind of each sort field's values (from the list row schema), so an order can be checked; the
-creates that take an `Idempotency-Key`; and which item operations each resource has.
+creates that take an `Idempotency-Key`; which item operations each resource has; and every
+operation that takes a request body (the writes RULE G-12's hostile bodies go to).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -35,12 +36,35 @@ class ListOp:
 
 
 @dataclass(frozen=True)
+class WriteOp:
+    """One operation that takes a request body: its media type and its body's fields."""
+
+    method: str
+    path: str  # as in the document, without the /v1 base ("/attachments/{id}/links")
+    resource: str
+    media_type: str  # "application/json" or "multipart/form-data"
+    fields: Mapping[str, Mapping[str, Any]] = field(repr=False)  # property name -> its schema
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def numeric_fields(self) -> tuple[str, ...]:
+        """The fields whose schema admits a JSON number (money, counts)."""
+        return tuple(name for name, schema in self.fields.items() if {"number", "integer"} & {
+            str(s.get("type")) for s in (schema, *schema.get("oneOf", ()),
+                                         *schema.get("anyOf", ()))})
+
+
+@dataclass(frozen=True)
 class Contract:
     """The parts of the document the suites use."""
 
     lists: Mapping[str, ListOp]
     idempotent_creates: tuple[str, ...]
     item_methods: Mapping[str, frozenset[str]]
+    writes: tuple[WriteOp, ...] = ()
 
 
 def _kind(schema: Mapping[str, Any]) -> Kind:
@@ -62,8 +86,12 @@ def contract() -> Contract:
     lists: dict[str, ListOp] = {}
     creates: list[str] = []
     items: dict[str, set[str]] = {}
+    writes: list[WriteOp] = []
     for op in iter_operations(spec):
         params = op.parameters
+        for media_type, content in op.op.get("requestBody", {}).get("content", {}).items():
+            writes.append(WriteOp(op.method, op.path, op.resource, media_type,
+                                  dict(content.get("schema", {}).get("properties", {}))))
         if op.method == "GET" and op.path == f"/{op.resource}":
             sort = next(p for p in params if p["name"] == "sort")["schema"]
             schema = op.op["responses"]["200"]["content"]["application/json"]["schema"]
@@ -81,7 +109,8 @@ def contract() -> Contract:
         elif op.path == f"/{op.resource}/{{id}}":
             items.setdefault(op.resource, set()).add(op.method)
     return Contract(lists=lists, idempotent_creates=tuple(creates),
-               item_methods={r: frozenset(m) for r, m in items.items()})
+                    item_methods={r: frozenset(m) for r, m in items.items()},
+                    writes=tuple(writes))
 
 
 def sort_value(value: Any, kind: Kind) -> tuple[int, Any]:
