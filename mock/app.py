@@ -24,7 +24,7 @@ from mock.docs import SPEC_JSON, SPEC_YAML, docs_app
 from mock.domain.errors import DomainError
 from mock.domain.registry import TABLES
 from mock.errors import ApiProblem, problem_handler
-from mock.faults import PlainJsonErrors
+from mock.faults import PlainJsonErrors, WrongTypeCrash
 from mock.frontdoor import UPLOAD_BODY_LIMIT, FrontDoor, compile_paths
 from mock.idempotency import IdempotencyCache, IdempotencyMiddleware
 from mock.requestlog import LogFormat, RequestLog
@@ -93,6 +93,8 @@ def create_app(
                        cache=cache, operations=idempotent, faults=store.faults)
     if "errors_not_problem_json" in store.faults:
         app.add_middleware(PlainJsonErrors, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    if "wrong_type_is_500" in store.faults:
+        app.add_middleware(WrongTypeCrash, position=MiddlewarePosition.BEFORE_EXCEPTION)
 
     if request_log is not None:  # outermost, so it sees the status every error became
         app.add_middleware(RequestLog, position=MiddlewarePosition.BEFORE_EXCEPTION,

@@ -8,10 +8,13 @@ that guard that invariant (not a hand-picked test name) and expects a failure.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock.errors import render
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("nominal_ignores_interest", "rules", "PAY-7",
           "nominal_amount leaves out interest_amount"),
     Fault("upload_limit_ignored", "rules", "ATT-1", "uploads over 10 MB are stored"),
+    Fault("wrong_type_is_500", "errors", "G-12",
+          "POST /companies answers 500 when `name` is not a string (a handler that trusts "
+          "the body's types)"),
 )
 BY_NAME = {fault.name: fault for fault in CATALOGUE}
 
@@ -107,3 +113,49 @@ class PlainJsonErrors:
             await send(message)
 
         await self.app(scope, receive, send_)
+
+
+class WrongTypeCrash:
+    """FAULT wrong_type_is_500: `POST /v1/companies` with a `name` that is not a string (a
+    number, `1e309`, `NaN`, a list) answers 500. It sits outside every other layer, so no
+    input hardening behind it can hide it; added to the app only when asked for."""
+
+    PATH = "/v1/companies"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or \
+                scope["path"].rstrip("/") != self.PATH:
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        body = b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            body += message.get("body", b"")
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        if _name_is_not_text(body):
+            status, headers, content = render(TypeError("name is not a string"))
+            await send({"type": "http.response.start", "status": status,
+                        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]})
+            await send({"type": "http.response.body", "body": content})
+            return
+        replay = iter(messages)
+
+        async def receive_() -> Message:
+            return next(replay, None) or await receive()
+
+        await self.app(scope, receive_, send)
+
+
+def _name_is_not_text(body: bytes) -> bool:
+    try:  # Python's json takes NaN and 1e309 (as inf): the careless parser this fault plays
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(document, dict) and "name" in document and \
+        not isinstance(document["name"], str)

@@ -146,6 +146,13 @@ def not_problem(c: TestClient) -> bool:
     return r.status_code == 404 and r.headers["content-type"] == "application/json"
 
 
+def wrong_type(c: TestClient) -> bool:
+    body = factories.make_company(factories.make_faker(3))
+    crashed = c.post("/v1/companies", headers=A, json=body | {"name": 12}).status_code == 500
+    # Only the wrong type bites: a valid body is still created.
+    return crashed and _company(c, seed=4).status_code == 201
+
+
 def cnpj_digits(c: TestClient) -> bool:
     return _company(c, cnpj="11222333000100").status_code == 201
 
@@ -212,6 +219,7 @@ DEMOS: dict[str, Demo] = {
     "duplicate_active_cnpj": cnpj_dup, "category_depth_4": depth,
     "balance_ignores_ledger": ledger, "settle_without_transaction": settle,
     "nominal_ignores_interest": nominal, "upload_limit_ignored": upload,
+    "wrong_type_is_500": wrong_type,
 }
 
 
