@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WORKERS ?= auto
 
-.PHONY: help mock test lint spec conformance property-thorough selfcheck bench clean e2e
+.PHONY: help mock test lint spec conformance certify property-thorough selfcheck bench clean e2e
 
 help:
 	@echo "make mock        run the stateful mock on http://127.0.0.1:8080/v1 with demo data"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint        ruff"
 	@echo "make spec        bundle the resolved OpenAPI document to spec/build/"
 	@echo "make conformance run the Schemathesis suite (BASE_URL=… TOKEN_A=… TOKEN_B=…; default: the mock)"
+	@echo "make certify     both suites against one target, then the rule report in report/ (same options)"
 	@echo "make selfcheck   start the mock with each named fault; the suites must catch every one"
 	@echo "make e2e         /docs in headless chromium, Postman round-trip in newman (installs them)"
 	@echo "make bench       load, scale, memory and start-up figures into bench/out/ (BENCH_QUICK=1)"
@@ -50,11 +51,19 @@ clean:
 	rm -rf $(VENV) spec/build .pytest_cache .hypothesis
 
 # --- the suites -----------------------------------------------------------------------------
-# With no BASE_URL the suites start the mock themselves (the embedded default).
+# With no BASE_URL the suites start the mock themselves (the embedded default). Both write the
+# rule-by-rule report to $(REPORT_DIR)/index.html and rules.json; `certify` runs both suites.
+REPORT_DIR ?= report
+TARGET_ARGS = $(if $(BASE_URL),--base-url $(BASE_URL)) \
+  $(if $(TOKEN_A),--token-a $(TOKEN_A)) $(if $(TOKEN_B),--token-b $(TOKEN_B)) \
+  $(if $(SECRET),--secret $(SECRET)) $(if $(MODE),--mode $(MODE))
+
 conformance: $(STAMP)
-	$(BIN)/python -m conformance $(if $(BASE_URL),--base-url $(BASE_URL)) \
-	  $(if $(TOKEN_A),--token-a $(TOKEN_A)) $(if $(TOKEN_B),--token-b $(TOKEN_B)) \
-	  $(if $(SECRET),--secret $(SECRET)) $(if $(MODE),--mode $(MODE)) $(CONFORMANCE_ARGS)
+	$(BIN)/python -m conformance $(TARGET_ARGS) --report-dir $(REPORT_DIR) $(CONFORMANCE_ARGS)
+
+certify: $(STAMP)
+	$(BIN)/python -m conformance.certify $(TARGET_ARGS) --report-dir $(REPORT_DIR) \
+	  $(CONFORMANCE_ARGS)
 
 property-thorough: $(STAMP)
 	$(BIN)/python -m pytest property_tests -p no:cacheprovider --hypothesis-profile thorough \

@@ -2,13 +2,14 @@
 
     python -m conformance [--base-url URL] [--token-a T] [--token-b T] [--secret S]
                           [--mode mock|sandbox|production] [--workers N] [--junit-xml PATH]
-                          [--seed N] [--max-examples N]
+                          [--seed N] [--max-examples N] [--report-dir DIR]
 
 Options fall back to the environment (`FINANCE_BASE_URL`, `FINANCE_TOKEN_A`, `FINANCE_TOKEN_B`,
 `FINANCE_JWT_SECRET`, `FINANCE_MODE`, `FINANCE_WORKERS`, `FINANCE_SEED`,
-`FINANCE_MAX_EXAMPLES`, `FINANCE_JUNIT_XML`). With no base URL the mock is started on a free
-port and stopped afterwards. Exit status: 0 when nothing failed, 1 when something did, 2 for a
-usage error.
+`FINANCE_MAX_EXAMPLES`, `FINANCE_JUNIT_XML`, `FINANCE_REPORT_DIR`). `--report-dir` also writes
+the rule-by-rule report of what this run covered (`conformance.rulereport`). With no base URL
+the mock is started on a free port and stopped afterwards. Exit status: 0 when nothing failed,
+1 when something did, 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Mapping, Sequence
 
 from schemathesis.engine import events
 
+from conformance import rulereport
 from conformance.runner import DEFAULT_MAX_EXAMPLES, check_names, run
 from conformance.targets import MODES, TargetConfig, UnsafeRequest, resolve
 
@@ -51,6 +53,8 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
     parser.add_argument("--max-examples", type=int,
                         default=_int(env, "FINANCE_MAX_EXAMPLES") or DEFAULT_MAX_EXAMPLES,
                         help=f"examples per operation and phase (default {DEFAULT_MAX_EXAMPLES})")
+    parser.add_argument("--report-dir", metavar="DIR", default=env.get("FINANCE_REPORT_DIR"),
+                        help="write the rule-by-rule report (index.html, rules.json) there")
     parser.add_argument("--checks", metavar="A,B",
                         help="run only these checks (default: every check that applies)")
     args = parser.parse_args(argv)
@@ -97,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.junit_xml:
         report.write_junit(args.junit_xml)
         print(f"JUnit XML: {args.junit_xml}")
+    if args.report_dir:
+        print(rulereport.write_for_conformance(report, args.report_dir, args.junit_xml))
     return 0 if report.ok else 1
 
 

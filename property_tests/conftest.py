@@ -18,7 +18,7 @@ import pytest
 
 from conformance.targets import MODES, Target, TargetConfig, default_mode, resolve
 from fixtures import tokens
-from property_tests import mock_bugs, profiles
+from property_tests import mock_bugs, profiles, rulerecord
 from property_tests.client import Env
 
 profiles.register()
@@ -42,6 +42,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     _add(group, "--rule", action="append",
          help="run only the tests marked with this rule id (`@pytest.mark.rule(\"TAX-1\")`); "
               "repeatable")
+    rulerecord.add_option(group)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    rulerecord.configure(config)  # `--rule-record PATH`: the rule report's part file
 
 
 def _add(group: pytest.OptionGroup, name: str, **kwargs: object) -> None:
