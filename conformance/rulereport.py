@@ -232,8 +232,17 @@ def build(*, target: str, conformance: Report | None = None,
     for result in results.values():
         result.verdict, result.why = _verdict(result.evidence, sources)
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    extra = sorted((rule for rule in results if rule not in {info.id for info in known}),
+                   key=_rule_order)
     return RuleReport(target=target, generated=moment.isoformat(), sources=sources,
-                      rules=list(results.values()), notes=notes)
+                      rules=[results[rule] for rule in [*(i.id for i in known), *extra]],
+                      notes=notes)
+
+
+def _rule_order(rule_id: str) -> tuple[str, int, str]:
+    """G-2 before G-10: by family, then number."""
+    family, _, number = rule_id.partition("-")
+    return (family, int(number) if number.isdigit() else 0, number)
 
 
 def _verdict(evidence: Sequence[Evidence], sources: Mapping[str, str]) -> tuple[Verdict, str]:
