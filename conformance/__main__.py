@@ -24,7 +24,7 @@ from schemathesis.engine import events
 
 from conformance import rulereport
 from conformance.runner import DEFAULT_MAX_EXAMPLES, check_names, run
-from conformance.targets import MODES, TargetConfig, UnsafeRequest, resolve
+from conformance.targets import MODES, Target, TargetConfig, UnsafeRequest, resolve
 
 
 def _int(env: Mapping[str, str], name: str) -> int | None:
@@ -74,6 +74,13 @@ def progress(event: events.EngineEvent) -> None:
         print(f"  {event.phase.name.value}: {event.status.value}", flush=True)
 
 
+def quiet_embedded_mock(target: Target) -> None:
+    """The embedded mock's libraries log what the fuzzer sends them: not on our console."""
+    if target.embedded:
+        for noisy in ("connexion", "python_multipart"):
+            logging.getLogger(noisy).setLevel(logging.CRITICAL)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -84,9 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         with resolve(config) as target:
-            if target.embedded:  # the mock's libraries log what the fuzzer sends them
-                for noisy in ("connexion", "python_multipart"):
-                    logging.getLogger(noisy).setLevel(logging.CRITICAL)
+            quiet_embedded_mock(target)
             print(f"target {target.base_url} (mode {target.mode}"
                   f"{', embedded mock' if target.embedded else ''})", flush=True)
             report = run(target, seed=args.seed, max_examples=args.max_examples, only=args.checks,

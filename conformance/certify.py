@@ -26,7 +26,7 @@ from pathlib import Path
 
 from conformance import rulereport
 from conformance.__main__ import parse_args as conformance_args
-from conformance.__main__ import progress
+from conformance.__main__ import progress, quiet_embedded_mock
 from conformance.runner import run
 from conformance.targets import Target, TargetConfig, UnsafeRequest, resolve
 
@@ -73,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     try:
         with resolve(config) as target, tempfile.TemporaryDirectory() as tmp:
+            quiet_embedded_mock(target)
             print(f"target {target.base_url} (mode {target.mode}"
                   f"{', embedded mock' if target.embedded else ''})", flush=True)
             part = Path(tmp) / "property.json"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -84,6 +85,26 @@ class Failure:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class CheckSummary:
+    """The evidence of one check, or of one property test over all its parameters."""
+
+    source: str
+    name: str
+    cases: int
+    outcomes: dict[str, int]
+
+    @property
+    def outcome_line(self) -> str:
+        return ", ".join(f"{n} {outcome}" for outcome, n in self.outcomes.items())
+
+
+def _check_name(evidence: Evidence) -> str:
+    if evidence.source != PROPERTY:
+        return evidence.name
+    return evidence.name.split("[", 1)[0].removeprefix(f"{PROPERTY}/")
+
+
 @dataclass
 class RuleResult:
     id: str
@@ -99,8 +120,18 @@ class RuleResult:
         return sum(item.cases for item in self.evidence)
 
     @property
+    def summaries(self) -> list[CheckSummary]:
+        """The checks that covered the rule: a property test once over all its parameters."""
+        grouped: dict[tuple[str, str], list[Evidence]] = {}
+        for item in self.evidence:
+            grouped.setdefault((item.source, _check_name(item)), []).append(item)
+        return [CheckSummary(source, name, sum(i.cases for i in items),
+                             dict(Counter(i.outcome for i in items)))
+                for (source, name), items in grouped.items()]
+
+    @property
     def checks(self) -> list[str]:
-        return list(dict.fromkeys(item.name for item in self.evidence))
+        return [summary.name for summary in self.summaries]
 
 
 @dataclass
@@ -131,7 +162,7 @@ class RuleReport:
             "sources": self.sources, "notes": self.notes,
             "rules": [{**{k: v for k, v in asdict(rule).items()
                           if k not in ("evidence", "failures")},
-                       "cases": rule.cases, "checks": rule.checks,
+                       "cases": rule.cases, "checks": [asdict(c) for c in rule.summaries],
                        "evidence": [asdict(e) for e in rule.evidence],
                        "failures": [asdict(f) for f in rule.failures]} for rule in self.rules],
         }

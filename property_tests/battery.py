@@ -10,16 +10,24 @@ hostile version of it (`property_tests.hostile`). Each must answer 4xx
 `application/problem+json`, and the scope's list (and the row under attack, for a PATCH or a
 link) must read the same after as before: no row made, none changed. A case that fails gets a
 fresh corner, so a poisoned row (one a list can no longer encode) fails its own case only.
+
+On a mock whose secret is known, each run gets a tenant of its own (a fresh workspace id): a
+row a careless target stores anyway then poisons no list another test walks. Elsewhere (a real
+target knows only its own workspaces) it runs in tenant A.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 
+from fixtures import tokens
 from property_tests.apispec import WriteOp
-from property_tests.client import JSON, Api
+from property_tests.client import JSON, Api, Env
 from property_tests.hostile import MULTIPART_TYPE, Hostile, json_cases, upload_cases
 from property_tests.rows import Scope, csv_content
 
@@ -153,6 +161,21 @@ def _brief(state: Any) -> str:
     return text if len(text) <= 300 else text[:300] + "…"
 
 
+
+
+@contextmanager
+def tenant(env: Env) -> Iterator[Api]:
+    """A fresh tenant (a mock whose secret is known), else tenant A."""
+    token = env.target.mint(str(uuid.uuid4()), tokens.ALL_SCOPES) \
+        if env.target.mode == "mock" else None
+    if token is None:
+        yield env.a
+        return
+    api = Api(env.target, token, "fresh")
+    try:
+        yield api
+    finally:
+        api.close()
 
 
 def run(api: Api, op: WriteOp, variant: str) -> list[str]:

@@ -30,6 +30,7 @@ def _params() -> list[Any]:
 @pytest.mark.parametrize(("op", "variant"), _params())
 def test_g12_hostile_body_is_a_4xx_problem_and_writes_nothing(writable: Env, op: WriteOp,
                                                               variant: str) -> None:
-    failures = battery.run(writable.a, op, variant)
+    with battery.tenant(writable) as api:
+        failures = battery.run(api, op, variant)
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)

@@ -79,6 +79,9 @@ def test_both_sources_give_each_rule_its_verdict() -> None:
         "G-1": "verified", "G-4": "failed", "G-12": "failed", "TAX-1": "verified",
         "ATT-3": "skipped", "CMP-3": "not exercised"}
     assert rules["G-1"].cases == 10 and rules["G-1"].checks == ["www_authenticate_on_401_403"]
+    [tests] = rules["G-12"].summaries[:1]
+    assert (tests.name, tests.cases, tests.outcomes) == (
+        "test_hostile_input.py::test_g12", 1, {"xfailed": 1})
     assert rules["ATT-3"].why == "production target: read-only"
     assert "found nothing to check" in rules["CMP-3"].why
     assert report.overall == f"2 of 6 rules verified on {TARGET} at 2026-12-02 16:40:00 UTC"
