@@ -50,14 +50,10 @@ class RuleInfo:
 
 
 def catalogue() -> list[RuleInfo]:
-    """The rule catalogue (`contract.rules.RULES`), in its order; empty where it is absent."""
-    try:
-        from contract.rules import RULES  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return []
-    items: Iterable[Any] = RULES.values() if isinstance(RULES, Mapping) else RULES
-    return [RuleInfo(str(rule.id), str(getattr(rule, "title", "")),
-                     str(getattr(rule, "statement", ""))) for rule in items]
+    """The rule catalogue (`contract.rules.RULES`), in its order."""
+    from contract.rules import RULES
+
+    return [RuleInfo(rule.id, rule.title, rule.statement) for rule in RULES]
 
 
 @dataclass(frozen=True)
