@@ -9,9 +9,11 @@ fold away in `<details>`, which needs no script.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from conformance.rulereport import VERDICTS, RuleReport
 
@@ -22,6 +24,15 @@ TEMPLATE = Path(__file__).with_name("rulepage.html")
 
 _ENVIRONMENT = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
                                   keep_trailing_newline=True)
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def _code(text: str) -> markupsafe.Markup:
+    """Escape `text`, then show its `backticked` spans as code (the catalogue writes them)."""
+    return markupsafe.Markup(_CODE.sub(r"<code>\1</code>", str(markupsafe.escape(text))))
+
+
+_ENVIRONMENT.filters["code"] = _code
 
 
 def render(report: RuleReport) -> str:

@@ -28,7 +28,7 @@ from conformance.checks import CHECK_RULES
 from conformance.report import Report
 
 __all__ = ["Evidence", "Failure", "RuleInfo", "RuleReport", "RuleResult", "build", "catalogue",
-           "link_junit", "load_part", "write", "write_for_conformance"]
+           "link_junit", "load", "load_part", "write", "write_for_conformance"]
 
 Verdict = Literal["verified", "failed", "skipped", "not exercised"]
 VERDICTS: tuple[Verdict, ...] = ("verified", "failed", "skipped", "not exercised")
@@ -92,6 +92,8 @@ class CheckSummary:
 
     @property
     def outcome_line(self) -> str:
+        if self.source == CONFORMANCE:  # one check: its outcome over all its cases
+            return ", ".join(self.outcomes)
         return ", ".join(f"{n} {outcome}" for outcome, n in self.outcomes.items())
 
 
@@ -165,6 +167,22 @@ class RuleReport:
 
 
 # -- the sources -------------------------------------------------------------------------------
+
+
+def load(path: str | Path) -> RuleReport:
+    """A report back from its `rules.json` (to render the page again, or merge it later); the
+    verdicts are derived again from the evidence, by the same rules as `build()`."""
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    rules = []
+    for rule in document["rules"]:
+        result = RuleResult(rule["id"], rule["title"], rule["statement"],
+                            evidence=[Evidence(**item) for item in rule["evidence"]],
+                            failures=[Failure(**item) for item in rule["failures"]])
+        result.verdict, result.why = _verdict(result.evidence, document["sources"])
+        rules.append(result)
+    return RuleReport(target=document["target"], generated=document["generated"],
+                      sources=dict(document["sources"]), rules=rules,
+                      notes=list(document["notes"]))
 
 
 def load_part(path: str | Path) -> dict[str, Any]:
@@ -282,10 +300,10 @@ def _verdict(evidence: Sequence[Evidence], sources: Mapping[str, str]) -> tuple[
     skipped = [item for item in evidence if item.outcome == "skipped"]
     if skipped:
         return "skipped", "; ".join(dict.fromkeys(item.reason or "skipped" for item in skipped))
-    ran = " and ".join(sources) or "nothing"
+    ran = ", ".join(sources) or "nothing"
     if evidence:
-        return "not exercised", f"its checks found nothing to check in this run ({ran})"
-    return "not exercised", f"not exercised by this run ({ran})"
+        return "not exercised", f"its checks found nothing to check in this run (ran: {ran})"
+    return "not exercised", f"not exercised by this run (ran: {ran})"
 
 
 # -- output ------------------------------------------------------------------------------------

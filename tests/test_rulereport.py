@@ -105,7 +105,7 @@ def test_a_failure_carries_the_request_the_response_and_the_replay() -> None:
 def test_a_run_of_one_suite_says_what_it_did_not_exercise() -> None:
     rules = by_id(built(conformance=conformance_run()))
     assert rules["TAX-1"].verdict == "not exercised"
-    assert rules["TAX-1"].why == "not exercised by this run (conformance)"
+    assert rules["TAX-1"].why == "not exercised by this run (ran: conformance)"
     nothing = by_id(built())
     assert {rule.verdict for rule in nothing.values()} == {"not exercised"}
 
@@ -132,6 +132,20 @@ def test_the_page_is_self_contained_and_escapes_what_targets_send(tmp_path: Path
     assert document["overall"] == report.overall
     assert document["counts"] == {"verified": 2, "failed": 2, "skipped": 1, "not exercised": 1}
     assert [rule["id"] for rule in document["rules"]] == [info.id for info in RULES]
+
+
+def test_a_report_reads_back_from_its_json(tmp_path: Path) -> None:
+    report = built(conformance=conformance_run(), properties=property_part())
+    rulereport.write(report, tmp_path)
+    again = rulereport.load(tmp_path / rulereport.JSON_FILE)
+    assert again.to_json() == report.to_json()
+    assert render(again) == render(report)
+
+
+def test_the_statement_shows_code_and_stays_escaped() -> None:
+    rules = [RuleInfo("G-6", "Errors", "Bodies are `application/problem+json` <b>always</b>")]
+    page = render(rulereport.build(target=TARGET, rules=rules, now=NOW))
+    assert "<code>application/problem+json</code> &lt;b&gt;always&lt;/b&gt;" in page
 
 
 def test_the_junit_file_names_the_page(tmp_path: Path) -> None:
