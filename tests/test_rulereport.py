@@ -148,6 +148,17 @@ def test_the_statement_shows_code_and_stays_escaped() -> None:
     assert "<code>application/problem+json</code> &lt;b&gt;always&lt;/b&gt;" in page
 
 
+def test_a_conformance_run_alone_writes_its_report(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    run = conformance_run()
+    run.write_junit(junit)
+    lines = rulereport.write_for_conformance(run, tmp_path / "report", junit)
+    assert lines.endswith(f"rule report: {tmp_path / 'report' / 'index.html'}")
+    document = json.loads((tmp_path / "report" / "rules.json").read_text(encoding="utf-8"))
+    assert document["sources"].keys() == {"conformance"}
+    assert "rule_report" in junit.read_text(encoding="utf-8")
+
+
 def test_the_junit_file_names_the_page(tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     conformance_run().write_junit(junit)
