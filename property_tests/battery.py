@@ -40,7 +40,7 @@ class SnapshotFailed(AssertionError):
 
 
 class Corner:
-    """A fresh corner of tenant A for one write operation: valid bodies and the state they
+    """A fresh corner of a tenant for one write operation: valid bodies and the state they
     may touch."""
 
     def __init__(self, api: Api, op: WriteOp) -> None:
