@@ -6,7 +6,7 @@ failure types of `conformance/failures.py` otherwise. Checks that replay a reque
 the run's guarded transport (production guard, sandbox ledger) and bound their replays with
 `RunContext.claim()`, so their cost is a few requests per operation, not per case.
 
-Rules (RULES.md): G-1 challenge on 401/403, G-2 scopes, G-3 foreign id = missing id, G-4 page
+Rules (docs/rules.md): G-1 challenge on 401/403, G-2 scopes, G-3 foreign id = missing id, G-4 page
 envelope and `limit`, G-6 problem details, G-10 delete twice.
 """
 

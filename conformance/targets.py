@@ -1,4 +1,4 @@
-"""The target under test and its safety modes (DESIGN.md "Targets and safety").
+"""The target under test and its safety modes.
 
 Both suites (`python -m conformance`, `pytest property_tests`) take their target from here:
 options or the environment (`FINANCE_BASE_URL`, `FINANCE_TOKEN_A`, `FINANCE_TOKEN_B`,

@@ -5,7 +5,7 @@ and our checks' replays — through `schema.transport.send()`. `install()` gives
 `GuardedTransport`, so:
 
 - **production**: a write (anything but GET/HEAD/OPTIONS) raises `UnsafeRequest` *before* a byte
-  is sent (DESIGN.md "Targets and safety"); generation is not trusted to stay read-only.
+  is sent (the safety modes of `conformance.targets`); generation is not trusted to stay read-only.
 - **sandbox**: every 201 is written in a `Ledger` (URL, id, body, who created it), and
   `Ledger.clean_up()` deletes it all in reverse order at the end of the run — children before
   parents — whatever happened in between (the runner calls it in a `finally`).
