@@ -10,7 +10,7 @@ WORKERS ?= auto
 help:
 	@echo "make mock        run the stateful mock on http://127.0.0.1:8080/v1 with demo data"
 	@echo "make test        install on first use, lint and run the tests (unit, conformance, property)"
-	@echo "make lint        ruff"
+	@echo "make lint        ruff, then mypy (strict for contract/)"
 	@echo "make spec        bundle the resolved OpenAPI document to spec/build/"
 	@echo "make rules       write the rule catalogue (contract/rules.py) to docs/rules.md"
 	@echo "make conformance run the Schemathesis suite (BASE_URL=… TOKEN_A=… TOKEN_B=…; default: the mock)"
@@ -33,6 +33,7 @@ test: $(STAMP) lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 spec: $(STAMP)
 	$(BIN)/python -m contract.spec --out spec/build

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import itertools
 import json
@@ -156,7 +157,7 @@ def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 20
     gc.collect()
     baseline = rss_bytes()
     table = ts[RESOURCE]
-    points = []
+    points: list[dict[str, Any]] = []
     seeded = 0
     seed_seconds = 0.0
     for rows in sorted(checkpoints):
@@ -175,7 +176,7 @@ def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 20
         cursor = ts.cursors.encode(middle, binding)
         store_times = {
             "first_page": time_calls(lambda: table.page(SORT, {}, None, 25), samples),
-            "deep_page": time_calls(lambda a=after: table.page(SORT, {}, a, 25), samples),
+            "deep_page": time_calls(functools.partial(table.page, SORT, {}, after, 25), samples),
             "filtered_page": time_calls(lambda: table.page(SORT, {"type": "debit"}, None, 25),
                                         samples),
         }

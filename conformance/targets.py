@@ -55,10 +55,10 @@ class TargetConfig:
             secret=env.get("FINANCE_JWT_SECRET") or None,
             mode=_mode(env.get("FINANCE_MODE") or None),
         )
-        given = {k: v for k, v in overrides.items() if v is not None}
+        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
         if "mode" in given:
             given["mode"] = _mode(given["mode"])
-        return replace(config, **given)  # type: ignore[arg-type]
+        return replace(config, **given)
 
 
 def _mode(value: str | None) -> Mode | None:
@@ -66,7 +66,7 @@ def _mode(value: str | None) -> Mode | None:
         return None
     if value not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {value!r}")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def is_local(base_url: str) -> bool:

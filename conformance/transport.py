@@ -75,7 +75,7 @@ class Ledger:
         body = case.body if isinstance(case.body, (Mapping, list)) else None
         entry = Created(post_url=url, path=case.operation.path,
                         id=str(row_id) if row_id is not None else None, body=body,
-                        authorization=request.headers.get("Authorization"))
+                        authorization=_text(request.headers.get("Authorization")))
         with self._lock:
             self.created.append(entry)
 
@@ -133,3 +133,8 @@ def install(schema: BaseSchema, context: RunContext, transport: GuardedTransport
         "transport": property(lambda _self: transport),
         "conformance": context,
     })
+
+
+def _text(value: str | bytes | None) -> str | None:
+    """A header value as text (requests keeps what it was given, str or bytes)."""
+    return value.decode("latin-1") if isinstance(value, bytes) else value

@@ -452,14 +452,11 @@ class Table:
         for param, value in filters.items():
             f = self.spec.filters[param]
             if f.op == "eq":
-                checks.append(lambda r, a=f.attr, v=value: getattr(r, a) == v)
+                checks.append(_equals(f.attr, value))
             elif f.op == "join":
-                checks.append(lambda r, ids=joined[param]: r.id in ids)
+                checks.append(_id_in(joined[param]))
             else:
-                needle = str(value).casefold()
-                checks.append(
-                    lambda r, a=f.attr, n=needle: n in (getattr(r, a) or "").casefold()
-                )
+                checks.append(_contains(f.attr, str(value).casefold()))
         return checks
 
     def _walk(
@@ -565,3 +562,16 @@ class Store:
     def reset(self) -> None:
         with self.lock:
             self._tenants.clear()
+
+
+def _equals(attr: str, value: Any) -> Callable[[Any], bool]:
+    return lambda row: bool(getattr(row, attr) == value)
+
+
+def _id_in(ids: Collection[str]) -> Callable[[Any], bool]:
+    return lambda row: row.id in ids
+
+
+def _contains(attr: str, needle: str) -> Callable[[Any], bool]:
+    """Case-insensitive "contains" (`needle` already case-folded); null never matches."""
+    return lambda row: needle in (getattr(row, attr) or "").casefold()

@@ -55,7 +55,8 @@ def compiled(schema: dict[str, t.Any]) -> t.Any:
 def _field(error: ValidationError, prefix: str = "") -> str:
     parts = [str(p) for p in error.absolute_path]
     if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [r for r in error.validator_value if r not in error.instance]
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [r for r in required if r not in error.instance]
         parts.append(missing[0] if missing else "")
     return prefix + ".".join(p for p in parts if p) if parts else (prefix.rstrip(".") or "body")
 

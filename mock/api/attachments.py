@@ -19,7 +19,7 @@ class AttachmentHandlers(Handlers):
         return attachments.view(ts, row, detail=detail, base_url=base_url())
 
 
-_h = AttachmentHandlers("attachments", attachments)  # type: ignore[arg-type]
+_h = AttachmentHandlers("attachments", attachments)
 search, get, delete = plain(_h.search), plain(_h.get), plain(_h.delete)
 
 

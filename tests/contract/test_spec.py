@@ -217,7 +217,7 @@ def spec_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _fresh() -> dict[str, Any]:
     import contract.spec
 
-    resolved: dict[str, Any] = contract.spec._resolved.__wrapped__()  # type: ignore[attr-defined]
+    resolved: dict[str, Any] = contract.spec._resolved.__wrapped__()
     return resolved
 
 
