@@ -258,7 +258,7 @@ def measure_startup(repeats: int = 3, *, timeout: float = 120.0,
     """`python -m mock` (with its demo seed) to the first 200 on /__mock/health, `repeats` times.
     `spec_cache=False`: as the first start after an edit of spec/ (prance parses again)."""
     from bench.servers import wait_ready
-    from conformance.targets import free_port
+    from conformance.targets import free_port, stop_process
 
     env = None if spec_cache else {**os.environ, "MOCK_SPEC_CACHE": "off"}
     times = []
@@ -272,12 +272,7 @@ def measure_startup(repeats: int = 3, *, timeout: float = 120.0,
                        timeout=timeout, interval=0.01)
             times.append(time.perf_counter() - start)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
     return {"seconds": [round(t, 3) for t in times], "median_s": round(statistics.median(times), 3)}
 
 

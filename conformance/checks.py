@@ -19,7 +19,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import jwt
 import schemathesis
 from schemathesis import Case, CheckContext, Response
 
@@ -33,6 +32,7 @@ from conformance.failures import (
     ScopeNotEnforced,
 )
 from contract.limits import G_4_MAX_LIMIT, G_4_MIN_LIMIT
+from fixtures.tokens import subject_of
 
 __all__ = [
     "CUSTOM_CHECKS",
@@ -110,17 +110,6 @@ def bearer_of(case: Case) -> str | None:
     headers: Mapping[str, Any] = case.headers or {}
     value = str(headers.get("Authorization") or "")
     return value[7:] if value.lower().startswith("bearer ") else None
-
-
-def subject_of(token: str | None) -> str | None:
-    """A token's `sub`, read without verifying (the token is our own configuration)."""
-    if not token:
-        return None
-    try:
-        sub = jwt.decode(token, options={"verify_signature": False}).get("sub")
-    except jwt.PyJWTError:
-        return None
-    return str(sub) if sub is not None else None
 
 
 def replay(case: Case, *, token: str | None, path_parameters: dict[str, Any] | None = None

@@ -35,6 +35,7 @@ from starlette.datastructures import FormData, Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Message, Receive, Scope
 
+from mock.bodies import buffer_body
 from mock.errors import ApiProblem
 
 # Every format jsonschema knows (uuid, date, date-time, …), not only draft 4's.
@@ -132,12 +133,7 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
         headers = Headers(scope=scope)
         if "content-length" in headers or "transfer-encoding" not in headers:
             return await super().wrap_receive(receive, scope=scope)
-        messages: list[Message] = []
-        more = True
-        while more:
-            message = await receive()
-            messages.append(message)
-            more = message.get("more_body", False)
+        messages = await buffer_body(receive)
 
         async def chunks() -> t.AsyncGenerator[bytes, None]:
             for message in messages:
