@@ -62,7 +62,7 @@ class Ledger:
     created: list[Created] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, case: Case, response: Response) -> None:
+    def record(self, case: Case[Any], response: Response) -> None:
         if case.method.upper() != "POST" or response.status_code != 201:
             return
         try:
@@ -111,7 +111,7 @@ class GuardedTransport(RequestsTransport):
         self.target = target
         self.ledger = ledger
 
-    def send(self, case: Case, *, session: requests.Session | None = None,
+    def send(self, case: Case[Any], *, session: requests.Session | None = None,
              **kwargs: Any) -> Response:
         # Raises UnsafeRequest before anything reaches the wire.
         self.target.guard(case.method, case.formatted_path)

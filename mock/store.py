@@ -24,12 +24,23 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from sortedcontainers import SortedList
 
 from mock.clock import Clock
 from mock.pagination import CursorCodec, Position
+
+
+class HasId(Protocol):
+    """What the store needs of a row: its id (each table holds one dataclass)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+R = TypeVar("R", bound=HasId)
+"""A row of a table."""
 
 # "date" compares as text; it says the field has few distinct values and many ties (business
 # dates), so its index keeps each value once with its ids (`GroupedOrder`).
@@ -336,14 +347,14 @@ class Table:
             return None
         return self.rows.get(row_id) or self.tombstones.get(row_id)
 
-    def insert(self, row: Any) -> Any:
+    def insert(self, row: R) -> R:
         if row.id in self.rows or row.id in self.tombstones:
             raise ValueError(f"{self.spec.resource} already has a row {row.id}")
         self.rows[row.id] = row
         self._index(row)
         return row
 
-    def update(self, row: Any, changes: Mapping[str, Any]) -> Any:
+    def update(self, row: R, changes: Mapping[str, Any]) -> R:
         """Apply attribute changes, keeping every index in step."""
         touched = [a for a in changes if a in self._sorted or a in self._eq]
         if touched:
