@@ -25,7 +25,7 @@ from mock.domain.errors import DomainError
 from mock.domain.registry import TABLES
 from mock.errors import ApiProblem, problem_handler
 from mock.faults import PlainJsonErrors
-from mock.frontdoor import UPLOAD_BODY_LIMIT, FrontDoor, compile_paths
+from mock.frontdoor import BODY_TIMEOUT, UPLOAD_BODY_LIMIT, FrontDoor, compile_paths
 from mock.idempotency import IdempotencyCache, IdempotencyMiddleware
 from mock.requestlog import LogFormat, RequestLog
 from mock.spec import iter_operations, load_spec
@@ -49,6 +49,7 @@ def create_app(
     validate_responses: bool = False,
     admin: bool = True,
     request_log: LogFormat | None = None,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> AsyncApp:
     """The mock app. `store` defaults to a fresh empty one; it is on `app.store`.
     `request_log` ("text" | "json") adds one log line per request (`mock.requestlog`)."""
@@ -68,8 +69,11 @@ def create_app(
     )
 
     paths: dict[str, set[str]] = {}
+    bodies: dict[tuple[str, str], list[str]] = {}
     for op in operations:
         paths.setdefault(op.path, set()).add(op.method)
+        if content := op.op.get("requestBody", {}).get("content"):
+            bodies[(op.path, op.method)] = list(content)
     docs = docs_app(spec)
     mounts: dict[str, Any] = {"/docs": docs, SPEC_JSON: docs, SPEC_YAML: docs}
     if admin:
@@ -80,8 +84,9 @@ def create_app(
     upload_limit = 64 * 1024 * 1024 if "upload_limit_ignored" in store.faults \
         else UPLOAD_BODY_LIMIT  # FAULT
     app.add_middleware(FrontDoor, position=MiddlewarePosition.BEFORE_ROUTING, mounts=mounts,
-                       paths=compile_paths(BASE_PATH, paths), upload_paths=upload_paths,
-                       upload_limit=upload_limit)
+                       paths=compile_paths(BASE_PATH, paths, bodies),
+                       upload_paths=upload_paths, upload_limit=upload_limit,
+                       body_timeout=body_timeout)
     app.add_middleware(
         AuthMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, secret=secret,
         store=store, scopes={op.operation_id: op.required_scopes for op in operations},
