@@ -29,6 +29,7 @@ from mock.frontdoor import BODY_TIMEOUT, UPLOAD_BODY_LIMIT, FrontDoor, compile_p
 from mock.idempotency import IdempotencyCache, IdempotencyMiddleware
 from mock.requestlog import LogFormat, RequestLog
 from mock.spec import iter_operations, load_spec
+from mock.statefile import Durable, Journal
 from mock.store import Store
 from mock.validation import VALIDATOR_MAP
 
@@ -50,13 +51,16 @@ def create_app(
     admin: bool = True,
     request_log: LogFormat | None = None,
     body_timeout: float = BODY_TIMEOUT,
+    journal: Journal | None = None,
 ) -> AsyncApp:
     """The mock app. `store` defaults to a fresh empty one; it is on `app.store`.
-    `request_log` ("text" | "json") adds one log line per request (`mock.requestlog`)."""
+    `request_log` ("text" | "json") adds one log line per request (`mock.requestlog`).
+    `journal` (`mock.statefile`) is loaded into the store and made the journal of record:
+    no response leaves before the writes made so far are in it."""
     store = store or new_store()
     spec = spec or load_spec()
     operations = list(iter_operations(spec))
-    cache = IdempotencyCache(store.clock.now)
+    cache = IdempotencyCache(store.clock.now, listener=store.changes.key)
 
     # Our AuthMiddleware replaces Connexion's security (it knows neither our 401/403 headers
     # nor per-operation scopes on an http bearer scheme); the docs are served by FrontDoor.
@@ -102,9 +106,14 @@ def create_app(
     if request_log is not None:  # outermost, so it sees the status every error became
         app.add_middleware(RequestLog, position=MiddlewarePosition.BEFORE_EXCEPTION,
                            log_format=request_log)
+    if journal is not None:  # outermost of all: nothing is sent before it is durable
+        journal.attach(store, cache)
+        app.add_middleware(Durable, position=MiddlewarePosition.BEFORE_EXCEPTION,
+                           journal=journal)
 
     for exc_class in (ApiProblem, DomainError, ProblemException, HTTPException, Exception):
         app.add_error_handler(exc_class, problem_handler)
     app.store = store  # type: ignore[attr-defined]
     app.idempotency = cache  # type: ignore[attr-defined]
+    app.journal = journal  # type: ignore[attr-defined]
     return app
