@@ -115,9 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if journal is not None:
         journal.flush()  # the demo seed, in one transaction, before the first request
     seeding.freeze()  # the seeded or restored rows, and the app itself, are there to stay
-    if not args.quiet:
-        requestlog.configure(args.log_format, level)
-        requestlog.lean_records()
+    # --quiet drops the access lines only: every 500 is still logged, with its traceback.
+    requestlog.configure(args.log_format, level, access=not args.quiet)
+    requestlog.lean_records()
 
     base = f"http://{args.host}:{args.port}"
     print(banner(base, args.secret), flush=True)

@@ -181,7 +181,7 @@ class IdempotencyMiddleware:
             if entry.status:  # the answer had already started: nothing sound to remember
                 self.cache.abandon(tenant, key)
                 raise
-            status, headers, body = render(exc)
+            status, headers, body = render(exc, method=scope["method"], path=scope["path"])
             entry.status = status
             entry.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
             self.cache.finish(tenant, key, entry, body)
