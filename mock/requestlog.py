@@ -15,7 +15,7 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -136,15 +136,15 @@ def _only(logger: logging.Logger, handler: logging.Handler | None, level: str | 
 
 
 def configure(log_format: LogFormat, level: str | int = logging.INFO,
-              stream: object = None, *, access: bool = True) -> logging.Handler:
+              stream: TextIO | None = None, *, access: bool = True) -> logging.Handler:
     """Give `mock.requests` one stderr handler (text lines with a time, or bare JSON lines;
     none with `access=False`, i.e. `--quiet`), and `mock.errors` one in the same format:
     every 500's traceback and request id is logged, whatever the access log does."""
-    handler = logging.StreamHandler(stream)  # type: ignore[arg-type]
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter(
         "%(message)s" if log_format == "json" else "%(asctime)s %(message)s"))
     _only(LOGGER, handler if access else None, level)
-    errors = logging.StreamHandler(stream)  # type: ignore[arg-type]
+    errors = logging.StreamHandler(stream)
     errors.setFormatter(JsonErrorFormatter() if log_format == "json"
                         else logging.Formatter("%(asctime)s ERROR %(message)s"))
     _only(ERROR_LOG, errors, logging.ERROR)
