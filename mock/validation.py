@@ -308,7 +308,27 @@ class Upload:
 
 
 class _SpoolingParser(MultiPartParser):
+    """Starlette's parser, spooling file parts to disk, and strict about text parts: they must
+    be UTF-8 without NUL (Starlette would fall back to Latin-1 and store what it got, a lone
+    surrogate's bytes included). The JSON bodies' rule (`mock.strictjson`), for forms."""
+
     spool_max_size = MULTIPART_SPOOL_BYTES
+
+    def on_part_end(self) -> None:
+        part = self._current_part
+        if part.file is None:
+            try:
+                text = bytes(part.data).decode("utf-8")
+            except UnicodeDecodeError:
+                raise _upload_refused(part.field_name or "part",
+                                      "must be UTF-8 text") from None
+            if "\x00" in text:
+                raise _upload_refused(part.field_name or "part",
+                                      "must not contain NUL characters (\\u0000)")
+        elif part.file.filename is not None and "\x00" in part.file.filename:
+            raise _upload_refused(part.field_name or "file",
+                                  "must have a file name without NUL characters (\\u0000)")
+        super().on_part_end()
 
 
 def _upload_refused(field: str, message: str) -> ApiProblem:

@@ -576,3 +576,34 @@ def test_slow_clients_do_not_delay_a_fast_request(slow_door: int) -> None:
     finally:
         for sock in slow:
             sock.close()
+
+
+def _multipart(title: bytes, file_name: bytes = b"a.pdf") -> bytes:
+    pdf = files.SAMPLES["pdf"].content
+    return (f"--{BOUNDARY}\r\n".encode()
+            + b'Content-Disposition: form-data; name="file"; filename="' + file_name
+            + b'"\r\nContent-Type: application/pdf\r\n\r\n' + pdf + f"\r\n--{BOUNDARY}\r\n".encode()
+            + b'Content-Disposition: form-data; name="title"\r\n\r\n' + title
+            + f"\r\n--{BOUNDARY}--\r\n".encode())
+
+
+@pytest.mark.parametrize(("body", "field", "message"), [
+    (_multipart(b"x \xed\xa0\x80"), "title", "must be UTF-8 text"),  # a surrogate's bytes
+    (_multipart(b"x \xff\xfe\xc3("), "title", "must be UTF-8 text"),
+    (_multipart(b"x \x00"), "title", "must not contain NUL characters (\\u0000)"),
+    (_multipart(b"x", b"a\x00.pdf"), "file",
+     "must have a file name without NUL characters (\\u0000)"),
+], ids=["surrogate bytes", "invalid UTF-8", "NUL", "NUL in the file name"])
+def test_hostile_upload_text_is_refused_and_stores_nothing(
+        app: Any, upload_headers: dict[str, str], body: bytes, field: str, message: str) -> None:
+    from starlette.testclient import TestClient
+
+    with TestClient(app) as client:
+        r = client.post("/v1/attachments", content=body, headers=upload_headers)
+        good = client.post("/v1/attachments", content=_multipart("Recibo é".encode()),
+                           headers=upload_headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": field, "message": message}]
+    assert good.status_code == 201, good.text
+    assert good.json()["title"] == "Recibo é"
+    assert len(app.store.tenant(tokens.TENANT_A)["attachments"]) == 1
