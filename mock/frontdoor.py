@@ -161,11 +161,9 @@ def _timed(receive: Receive, deadline: float, timeout: float) -> Receive:
         nonlocal complete
         if complete:
             return await receive()
-        remaining = deadline - asyncio.get_running_loop().time()
         try:
-            if remaining <= 0:
-                raise TimeoutError
-            message = await asyncio.wait_for(receive(), remaining)
+            async with asyncio.timeout_at(deadline):  # no extra task, unlike wait_for
+                message = await receive()
         except TimeoutError:
             raise ApiProblem(408, "request_timeout",
                              f"The request body did not arrive within {timeout:g} seconds.",
