@@ -29,16 +29,19 @@ from dataclasses import dataclass, field
 from python_multipart.multipart import parse_options_header
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contract.limits import (
+    ATT_1_MAX_UPLOAD_BYTES,
+    G_12_BODY_TIMEOUT_SECONDS,
+    G_12_MAX_JSON_DEPTH,
+)
 from mock import strictjson
 from mock.errors import ApiProblem
 
 JSON_BODY_LIMIT = 1024 * 1024
 # ATT-1's 10 MB file, plus room for the multipart framing and the title.
-UPLOAD_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024
-# How deep a JSON body may nest: the spec's deepest body (a bill's allocations) is 3 levels.
-MAX_JSON_DEPTH = 32
-# Seconds a client has to send its whole body, from the request's arrival (slow clients).
-BODY_TIMEOUT = 30.0
+UPLOAD_BODY_LIMIT = ATT_1_MAX_UPLOAD_BYTES + 64 * 1024
+# The default; `create_app(body_timeout=…)` and `python -m mock --body-timeout` change it.
+BODY_TIMEOUT = G_12_BODY_TIMEOUT_SECONDS
 JSON_TYPES = frozenset({"application/json"})
 
 
@@ -228,7 +231,7 @@ def _judged(scope: Scope, receive: Receive, declared: tuple[str, ...]) -> Receiv
         raw = b"".join(chunks)
         if raw.strip():
             try:
-                strictjson.loads(raw, max_depth=MAX_JSON_DEPTH)
+                strictjson.loads(raw, max_depth=G_12_MAX_JSON_DEPTH)
             except strictjson.JsonRefused as exc:
                 raise _refused(exc) from None
         return {"type": "http.request", "body": raw, "more_body": False}

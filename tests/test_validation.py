@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from mock.spec import load_spec
+from contract.spec import load_spec
 from mock.validation import PATTERN_WORDS, body_errors, compiled
 
 
