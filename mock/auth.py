@@ -14,13 +14,16 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock.errors import ApiProblem
 from mock.store import Store
+
+if TYPE_CHECKING:
+    from jwt.types import Options
 
 ALGORITHM = "HS512"
 ROUTING = "connexion_routing"
@@ -113,7 +116,7 @@ def verify(authorization: str | None, secret: str,
         return known
     # RFC 8725 §3.10 / G-1: a token that never expires is refused; PyJWT's own check would
     # take `"exp": "99999999999"` (it calls int() on it), so the type is checked below too.
-    options: dict[str, object] = {"require": ["sub", "exp"], "verify_aud": False}
+    options: Options = {"require": ["sub", "exp"], "verify_aud": False}
     if "expired_token_accepted" in faults:  # FAULT
         options["verify_exp"] = False
     try:

@@ -15,12 +15,15 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Literal, TextIO
+from typing import TYPE_CHECKING, Literal
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock.auth import CONTEXT
 from mock.errors import ERROR_LOG
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 LogFormat = Literal["text", "json"]
 FORMATS: tuple[LogFormat, ...] = ("text", "json")
@@ -104,7 +107,7 @@ def lean_records() -> None:
     line (a stack walk per record), thread and process names: the knobs of the logging HOWTO's
     "Optimization" section, about a third of the cost of each request's line. Process-wide,
     so only `python -m mock` calls it, for its own process."""
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
@@ -136,15 +139,16 @@ def _only(logger: logging.Logger, handler: logging.Handler | None, level: str | 
 
 
 def configure(log_format: LogFormat, level: str | int = logging.INFO,
-              stream: TextIO | None = None, *, access: bool = True) -> logging.Handler:
+              stream: SupportsWrite[str] | None = None, *, access: bool = True
+              ) -> logging.Handler:
     """Give `mock.requests` one stderr handler (text lines with a time, or bare JSON lines;
     none with `access=False`, i.e. `--quiet`), and `mock.errors` one in the same format:
     every 500's traceback and request id is logged, whatever the access log does."""
-    handler = logging.StreamHandler(stream)
+    handler: logging.Handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter(
         "%(message)s" if log_format == "json" else "%(asctime)s %(message)s"))
     _only(LOGGER, handler if access else None, level)
-    errors = logging.StreamHandler(stream)
+    errors: logging.Handler = logging.StreamHandler(stream)
     errors.setFormatter(JsonErrorFormatter() if log_format == "json"
                         else logging.Formatter("%(asctime)s ERROR %(message)s"))
     _only(ERROR_LOG, errors, logging.ERROR)

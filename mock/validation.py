@@ -35,6 +35,7 @@ from starlette.datastructures import FormData, Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Message, Receive, Scope
 
+from mock.bodies import buffer_body
 from mock.errors import ApiProblem
 
 # Every format jsonschema knows (uuid, date, date-time, …), not only draft 4's.
@@ -116,7 +117,8 @@ def _branch_error(error: ValidationError) -> ValidationError:
 
 def words(error: ValidationError) -> str:
     """What is wrong with one value, in words ("must be a UUID", "must be greater than 0")."""
-    kind, limit, schema = error.validator, error.validator_value, error.schema
+    kind, schema = error.validator, error.schema
+    limit: t.Any = error.validator_value
     if kind in ("oneOf", "anyOf") and error.context:
         branch = _branch_error(error)
         if branch is not error:
@@ -177,7 +179,8 @@ def body_errors(errors: t.Iterable[ValidationError]) -> list[dict[str, str]]:
     for error in errors:
         if error.validator == "required" and isinstance(error.instance, dict):
             at = tuple(str(p) for p in error.absolute_path)
-            missing = [r for r in error.validator_value if r not in error.instance]
+            required: t.Any = error.validator_value
+            missing = [r for r in required if r not in error.instance]
             index = missing_named.get(at, 0)
             missing_named[at] = index + 1
             name = missing[index] if index < len(missing) else ""
@@ -263,12 +266,7 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
         headers = Headers(scope=scope)
         if "content-length" in headers or "transfer-encoding" not in headers:
             return await super().wrap_receive(receive, scope=scope)
-        messages: list[Message] = []
-        more = True
-        while more:
-            message = await receive()
-            messages.append(message)
-            more = message.get("more_body", False)
+        messages = await buffer_body(receive)
 
         async def chunks() -> t.AsyncGenerator[bytes, None]:
             for message in messages:

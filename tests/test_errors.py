@@ -227,7 +227,8 @@ def test_quiet_still_logs_every_500_in_the_chosen_format(
              for lg in (requestlog.LOGGER, ERROR_LOG)]
     sink = io.StringIO()
     try:
-        requestlog.configure(log_format, "warning", stream=sink, access=False)  # --quiet
+        fmt: requestlog.LogFormat = "json" if log_format == "json" else "text"
+        requestlog.configure(fmt, "warning", stream=sink, access=False)  # --quiet
         ok = client.get("/v1/taxes", headers=auth_a)
         r = client.post("/v1/taxes", headers=auth_a, json={"name": "x"})
     finally:

@@ -244,7 +244,7 @@ def _wrong_decimal(conn: sqlite3.Connection) -> None:
     _set_data(conn, row_id, data | {"opening_balance": 12})
 
 
-DAMAGE: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
+DAMAGE: dict[str, tuple[Callable[[sqlite3.Connection], object], str]] = {
     "very deep nesting": (_deep, "nested more than"),
     "a duplicate row id": (_duplicate, "duplicate row id"),
     "a row whose data names another id": (_id_mismatch, "its data says id"),
@@ -277,7 +277,7 @@ def good_db(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return path.read_bytes()
 
 
-def _damaged(tmp_path: Path, good_db: bytes, damage: Callable[[sqlite3.Connection], None]
+def _damaged(tmp_path: Path, good_db: bytes, damage: Callable[[sqlite3.Connection], object]
              ) -> Path:
     path = tmp_path / "state.db"
     path.write_bytes(good_db)
