@@ -13,6 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from contract.invariants import INVARIANTS
+from contract.rules import BY_ID
 from fixtures import factories, files, tokens
 from mock import faults
 from mock.app import create_app, new_store
@@ -233,6 +234,7 @@ def test_every_fault_has_a_demonstration() -> None:
     assert set(DEMOS) == set(faults.BY_NAME)
     assert len(faults.CATALOGUE) >= 20
     assert {f.invariant for f in faults.CATALOGUE} <= set(INVARIANTS)
+    assert {f.rule for f in faults.CATALOGUE} <= set(BY_ID)  # each breaks a catalogued rule
 
 
 @pytest.mark.parametrize("name", sorted(DEMOS))
