@@ -1,10 +1,12 @@
 """Business rules a sequence of HTTP calls can show: the ledger, nominal amounts, series,
 documents and category depth.
 
-- RULE ACC-2: `LedgerMachine` posts, edits and deletes transactions and settles, reverts,
-  cancels and deletes payables and receivables on one account, with a `Ledger` model beside
-  it; after every step the account's balance is seed + credits − debits, and its
-  transactions are the model's (the auto ones of settled bills included).
+- RULE ACC-2, TRX-5: `LedgerMachine` posts, edits and deletes transactions and settles,
+  edits, reverts, cancels and deletes payables and receivables on one account, and edits the
+  descriptive fields of auto transactions (bound with `auto_edits`, also their money fields:
+  422), with a `Ledger` model beside it; after every step the account's balance is seed +
+  credits − debits, its transactions are the model's, and every settled bill has exactly one
+  auto transaction of its `nominal_amount`.
 - RULE PAY-7: `check_nominal` — `nominal_amount = amount + interest − discount` everywhere.
 - RULE PAY-3: `check_series` — installments add up to the total, the remainder cent last.
 - RULE CMP-1, PER-1: `check_document` — a document is accepted iff its check digits hold.
@@ -26,6 +28,7 @@ from hypothesis.stateful import (
     consumes,
     initialize,
     invariant,
+    precondition,
     rule,
 )
 
@@ -54,6 +57,35 @@ def expect(response: Any, status: int, what: str) -> JSON:
     return response.json() if response.content else {}
 
 
+# -- payables, receivables and their transactions ----------------------------------------------
+
+SIDES = ("payables", "receivables")
+SETTLED = {"payables": "paid", "receivables": "received"}
+# RULE PAY-5: settling posts a debit (payables) or a credit (receivables).
+TRANSACTION_TYPE = {"payables": "debit", "receivables": "credit"}
+# RULE PAY-1, PAY-11: (category type, cost center type) of each side.
+POLARITY = {"payables": ("debit", "cost"), "receivables": ("credit", "revenue")}
+SETTLE_DATE = "2026-01-20"
+
+
+def names_field(response: Any, field: str) -> bool:
+    """Whether a problem's `errors` name `field`, or a path inside it (`cost_centers[0]…`)."""
+    try:
+        errors = response.json().get("errors") or []
+    except ValueError:
+        return False
+    named = [str(e.get("field", "")) for e in errors if isinstance(e, dict)]
+    return any(f == field or f.startswith((f"{field}[", f"{field}.")) for f in named)
+
+
+def settle(api: Api, resource: str, bill_id: str, account_id: str,
+           date: str = SETTLE_DATE) -> JSON:
+    """PATCH a bill to paid/received on `account_id` (RULE PAY-5); the 200 row."""
+    return expect(api.patch(resource, bill_id, {
+        "status": SETTLED[resource], "payment_date": date, "financial_account_id": account_id}),
+        200, f"settle {resource}/{bill_id}")
+
+
 # -- RULE ACC-2 --------------------------------------------------------------------------------
 
 AMOUNTS = st.integers(1, 5_000_000)  # cents
@@ -65,12 +97,14 @@ class LedgerMachine(RuleBasedStateMachine):
     """One account of tenant A and the money that moves through it."""
 
     env: ClassVar[Env]
+    # RULE TRX-5: also PATCH the money fields of auto transactions (each must be 422).
+    auto_edits: ClassVar[bool] = False
     manual = Bundle("manual")
     bills = Bundle("bills")
 
     @classmethod
-    def bind(cls, env: Env) -> type[LedgerMachine]:
-        bound = type(cls.__name__, (cls,), {"env": env})
+    def bind(cls, env: Env, *, auto_edits: bool = False) -> type[LedgerMachine]:
+        bound = type(cls.__name__, (cls,), {"env": env, "auto_edits": auto_edits})
         bound.__qualname__ = cls.__qualname__
         return bound
 
@@ -79,6 +113,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.api: Api = self.env.a
         self.ledger = Ledger(Decimal("0.00"))
         self.account_id = ""
+        self.spare_account_id = ""  # a second account of the company: nothing may move there
         self.company_id = ""
         self.person_id = ""
         self.ids: dict[str, str] = {}  # model key -> row id
@@ -94,6 +129,8 @@ class LedgerMachine(RuleBasedStateMachine):
         account = self.api.create("accounts", factories.make_account(
             fake, self.company_id, balance=money(seed)))
         self.account_id = account["id"]
+        self.spare_account_id = self.api.create("accounts", factories.make_account(
+            fake, self.company_id, balance="0.00"))["id"]
         self.ledger = Ledger(Decimal(money(seed)))
         assert Decimal(account["balance"]) == self.ledger.seed, (
             f"POST /accounts balance {account['balance']}: the opening seed is {money(seed)}")
@@ -111,10 +148,11 @@ class LedgerMachine(RuleBasedStateMachine):
         return str(row["id"])
 
     @rule(trx=manual, kind=st.none() | st.sampled_from(("debit", "credit")),
-          amount=st.none() | AMOUNTS, pending=st.none() | st.booleans())
+          amount=st.none() | AMOUNTS, pending=st.none() | st.booleans(),
+          date=st.none() | PAYMENT_DATES)
     def edit_transaction(self, trx: str, kind: str | None, amount: int | None,
-                         pending: bool | None) -> None:
-        body: JSON = {}
+                         pending: bool | None, date: str | None) -> None:
+        body: JSON = {} if date is None else {"occurred_at": date}
         if kind is not None:
             body["type"] = kind
         if amount is not None:
@@ -200,6 +238,60 @@ class LedgerMachine(RuleBasedStateMachine):
         assert Decimal(row["nominal_amount"]) == bill.nominal, (
             f"PAY-7 after PATCH: nominal_amount {row['nominal_amount']} != {bill.nominal}")
 
+    @rule(bill_id=bills, amount=AMOUNTS, interest=SMALL, discount=SMALL)
+    def edit_settled_bill(self, bill_id: str, amount: int, interest: int,
+                          discount: int) -> None:
+        """The source's amounts move its auto transaction with them (TRX-5)."""
+        bill = self.ledger.bills[bill_id]
+        if bill.status != bill.settled:
+            return
+        discount = min(discount, amount + interest - 1)
+        body = {"amount": money(amount), "interest_amount": money(interest),
+                "discount_amount": money(discount)}
+        expect(self.api.patch(bill.resource, bill_id, body), 200, "edit a settled bill")
+        bill.amount, bill.interest, bill.discount = (Decimal(money(amount)),
+                                                     Decimal(money(interest)),
+                                                     Decimal(money(discount)))
+
+    def auto_transaction_of(self, bill_id: str) -> str | None:
+        """The bill's auto transaction; a pending bill is settled first (a cancelled one has
+        none), so the auto-transaction rules always have one to work on."""
+        bill = self.ledger.bills[bill_id]
+        if bill.status == "pending":
+            self.settle(bill_id, SETTLE_DATE)
+        if bill.status != bill.settled:
+            return None
+        row = expect(self.api.read(bill.resource, bill_id), 200, "GET the bill")
+        return str(row["transaction_id"]) if row["transaction_id"] else None
+
+    @rule(bill_id=bills, note=st.text(st.characters(codec="utf-8", categories=("L", "N")),
+                                      min_size=1, max_size=30))
+    def describe_auto_transaction(self, bill_id: str, note: str) -> None:
+        """Descriptive fields of an auto transaction stay editable (TRX-5)."""
+        trx = self.auto_transaction_of(bill_id)
+        if trx is None:
+            return
+        row = expect(self.api.patch("transactions", trx, {"description": note, "notes": note}),
+                     200, "TRX-5: PATCH the description of an auto transaction")
+        assert row["description"] == note, f"TRX-5: description not written: {row}"
+
+    @precondition(lambda self: self.auto_edits)
+    @rule(bill_id=bills, field=st.sampled_from(("amount", "type", "is_pending", "occurred_at",
+                                                "financial_account_id")), amount=AMOUNTS)
+    def patch_auto_transaction(self, bill_id: str, field: str, amount: int) -> None:
+        """The money fields of an auto transaction belong to its source: 422 naming it."""
+        trx = self.auto_transaction_of(bill_id)
+        if trx is None:
+            return
+        bill = self.ledger.bills[bill_id]
+        kind = "credit" if bill.resource == "payables" else "debit"  # the wrong one
+        value = {"amount": money(amount), "type": kind, "is_pending": True,
+                 "occurred_at": "2025-07-04", "financial_account_id": self.spare_account_id}
+        response = self.api.patch("transactions", trx, {field: value[field]})
+        expect(response, 422, f"TRX-5: PATCH {field} of the auto transaction of {bill_id}")
+        assert bill_id in response.text, (
+            f"TRX-5: the refusal names the source {bill_id}: {response.text[:300]}")
+
     @rule(bill_id=consumes(bills))
     def delete_bill(self, bill_id: str) -> None:
         """A hard delete takes its auto transaction with it (PAY-9)."""
@@ -214,6 +306,38 @@ class LedgerMachine(RuleBasedStateMachine):
         assert Decimal(row["balance"]) == self.ledger.balance(), (
             f"ACC-2: balance {row['balance']} != seed {self.ledger.seed} + credits − debits "
             f"= {self.ledger.balance()}")
+
+    @invariant()
+    def nothing_moves_to_the_spare_account(self) -> None:
+        row = expect(self.api.read("accounts", self.spare_account_id), 200, "GET the account")
+        assert Decimal(row["balance"]) == 0, (
+            f"TRX-5: the spare account's balance moved to {row['balance']}")
+
+    @invariant()
+    def every_settled_bill_has_one_auto_transaction_of_its_nominal(self) -> None:
+        """RULE TRX-5, PAY-5: one auto transaction per settled bill, of its nominal amount and
+        its side's type, on the account; no other auto transaction there."""
+        autos = {str(r["id"]): r for r in self.api.walk(
+            "transactions", {"financial_account_id": self.account_id}).rows
+            if r["auto_created"]}
+        linked: dict[str, str] = {}
+        for resource in ("payables", "receivables"):
+            for row in self.api.walk(resource, {"company_id": self.company_id}).rows:
+                bill = self.ledger.bills.get(str(row["id"]))
+                if bill is not None and bill.status == bill.settled:
+                    linked[str(row["id"])] = str(row["transaction_id"])
+        settled = {i for i, b in self.ledger.bills.items() if b.status == b.settled}
+        assert set(linked) == settled, f"settled bills listed {sorted(linked)}: {settled}"
+        assert sorted(linked.values()) == sorted(autos), (
+            f"TRX-5: auto transactions {sorted(autos)} are not one per settled bill {linked}")
+        for bill_id, trx_id in linked.items():
+            bill, trx = self.ledger.bills[bill_id], autos[trx_id]
+            kind = "debit" if bill.resource == "payables" else "credit"
+            assert (trx["type"], Decimal(trx["amount"]), trx["is_pending"]) == (
+                kind, bill.nominal, False), (
+                f"TRX-5: the auto transaction of {bill.resource}/{bill_id} is {trx['type']} "
+                f"{trx['amount']} (pending {trx['is_pending']}); the bill is {kind} "
+                f"{bill.nominal}")
 
     @invariant()
     def transactions_are_the_model(self) -> None:

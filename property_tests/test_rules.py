@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from hypothesis.stateful import run_state_machine_as_test
 
 from fixtures.strategies import business_dates, cnpjs, cpfs
 from property_tests.client import Env
@@ -17,7 +16,6 @@ from property_tests.rows import Scope
 from property_tests.rulechecks import (
     PERIOD_DAYS,
     PERIOD_MONTHS,
-    LedgerMachine,
     check_category_depth,
     check_document,
     check_nominal,
@@ -33,13 +31,6 @@ DIGITS = "0123456789"
 @pytest.fixture(scope="module")
 def scope(writable: Env) -> Iterator[Scope]:
     yield Scope(writable.a)
-
-
-# RULE ACC-2, RULE PAY-5, RULE PAY-6, RULE PAY-7, RULE PAY-9, RULE TRX-4
-def test_balance_is_seed_plus_credits_minus_debits(writable: Env) -> None:
-    run_state_machine_as_test(LedgerMachine.bind(writable),
-                              settings=active(max_examples=scaled(10, 80),
-                                              stateful_step_count=scaled(25, 60)))
 
 
 # RULE PAY-7
