@@ -9,6 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from fixtures.factories import CategoryType
 from fixtures.strategies import cnpjs, cpfs
 from property_tests.client import Env
 from property_tests.profiles import active, scaled
@@ -62,5 +63,6 @@ def test_person_document_accepted_iff_valid(scope: Scope, number: str) -> None:
 @given(kind=st.sampled_from(("debit", "credit")),
        names=st.lists(st.text(st.characters(codec="utf-8", categories=("L", "N")),
                               min_size=1, max_size=40), min_size=4, max_size=4))
-def test_a_fourth_category_level_is_422(scope: Scope, kind: str, names: list[str]) -> None:
+def test_a_fourth_category_level_is_422(scope: Scope, kind: CategoryType,
+                                        names: list[str]) -> None:
     check_category_depth(scope, kind, names)
