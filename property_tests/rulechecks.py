@@ -34,6 +34,7 @@ from hypothesis.stateful import (
 
 from contract.documents import is_valid_cnpj, is_valid_cpf
 from fixtures import factories
+from fixtures.factories import CategoryType, CostCenterType
 from property_tests.client import JSON, Api, Env
 from property_tests.model import Bill, Ledger
 from property_tests.rows import Scope, token, unique_cnpj, unique_cpf
@@ -64,7 +65,8 @@ SETTLED = {"payables": "paid", "receivables": "received"}
 # RULE PAY-5: settling posts a debit (payables) or a credit (receivables).
 TRANSACTION_TYPE = {"payables": "debit", "receivables": "credit"}
 # RULE PAY-1, PAY-11: (category type, cost center type) of each side.
-POLARITY = {"payables": ("debit", "cost"), "receivables": ("credit", "revenue")}
+POLARITY: dict[str, tuple[CategoryType, CostCenterType]] = {
+    "payables": ("debit", "cost"), "receivables": ("credit", "revenue")}
 SETTLE_DATE = "2026-01-20"
 
 
@@ -283,7 +285,7 @@ class LedgerMachine(RuleBasedStateMachine):
                                amount: int) -> None:
         """The money fields of an auto transaction belong to its source: 422 naming it.
         Settles a bill of its own first, so it needs nothing drawn before it."""
-        bill_id = self.add_bill(resource, bill_amount, 0, 0)
+        bill_id = str(self.add_bill(resource, bill_amount, 0, 0))
         trx = self.auto_transaction_of(bill_id)
         assert trx is not None, f"PAY-5: the settled {resource}/{bill_id} has no transaction"
         bill = self.ledger.bills[bill_id]
