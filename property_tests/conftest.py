@@ -17,8 +17,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import signal
+import threading
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,6 +40,8 @@ OPTIONS = (("--base-url", "base URL of the target, ending in /v1 (FINANCE_BASE_U
 READ_ONLY = "production target: read-only (GET only), and this test writes"
 NO_ADMIN = ("needs the mock's /__mock/ admin surface (clock, reset); the target has none "
             "(not a mock, or started with --no-admin)")
+REARM = 1.0  # seconds between the alarms after a test's timeout (see pytest_timeout_set_timer)
+_CALL: set[str] = set()  # the test whose function is running
 # The invariant markers of the suites (registered in pyproject.toml).
 INVARIANTS = ("pagination", "isolation", "idempotency", "delete", "auth", "errors", "rules")
 SHARED_CLOCK = ("moves the clock of a mock that other xdist workers share; run it with -n 0, "
@@ -126,6 +131,42 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     RECORDER.clear()  # a failure's reproduction shows this test's requests only
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    _CALL.add(item.nodeid)
+    try:
+        return (yield)
+    finally:
+        _CALL.discard(item.nodeid)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
+    """pytest-timeout's signal timer, re-armed: after the first alarm, another every
+    `REARM` seconds while the test function runs. Hypothesis takes the first for a failure
+    and runs the example once more to report it: without the next alarms a hang would cost
+    its whole length again. (The thread method, and a test off the main thread, are left to
+    pytest-timeout.)"""
+    if settings.method != "signal" or threading.current_thread() is not threading.main_thread():
+        return None
+    fired = []
+
+    def handler(signum: int, frame: object) -> None:
+        if fired and item.nodeid not in _CALL:
+            return  # between the test function and the end of the test: let it finish
+        fired.append(signum)
+        pytest.fail(f"Timeout (>{settings.timeout}s) from pytest-timeout.")
+
+    def cancel() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    item.cancel_timeout = cancel  # type: ignore[attr-defined]  # what pytest-timeout calls
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout, REARM)
+    return True
 
 
 @pytest.hookimpl(wrapper=True)
