@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from conformance.targets import MODES, Target, TargetConfig, default_mode, resolve
+from contract.invariants import INVARIANTS
 from fixtures import tokens
 from property_tests import mock_bugs, probe, profiles
 from property_tests.client import Env
@@ -42,8 +43,6 @@ NO_ADMIN = ("needs the mock's /__mock/ admin surface (clock, reset); the target 
             "(not a mock, or started with --no-admin)")
 REARM = 1.0  # seconds between the alarms after a test's timeout (see pytest_timeout_set_timer)
 _CALL: set[str] = set()  # the test whose function is running
-# The invariant markers of the suites (registered in pyproject.toml).
-INVARIANTS = ("pagination", "isolation", "idempotency", "delete", "auth", "errors", "rules")
 SHARED_CLOCK = ("moves the clock of a mock that other xdist workers share; run it with -n 0, "
                 "or against the embedded mock (one per worker)")
 
