@@ -70,8 +70,10 @@ def _option(config: pytest.Config, name: str) -> str | None:
 
 
 def _config(pytestconfig: pytest.Config) -> TargetConfig:
-    return TargetConfig.from_env(**{name: _option(pytestconfig, name) for name in
-                                    ("base_url", "token_a", "token_b", "secret", "mode")})
+    return TargetConfig.from_env(
+        base_url=_option(pytestconfig, "base_url"), token_a=_option(pytestconfig, "token_a"),
+        token_b=_option(pytestconfig, "token_b"), secret=_option(pytestconfig, "secret"),
+        mode=_option(pytestconfig, "mode"))
 
 
 def target_is_mock(config: pytest.Config) -> bool:
@@ -150,7 +152,7 @@ def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
     pytest-timeout.)"""
     if settings.method != "signal" or threading.current_thread() is not threading.main_thread():
         return None
-    fired = []
+    fired: list[int] = []
 
     def handler(signum: int, frame: object) -> None:
         if fired and item.nodeid not in _CALL:
@@ -175,9 +177,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     report = yield
     if report.failed and report.when in ("setup", "call"):
         text = RECORDER.report()
-        longrepr = report.longrepr
-        if text is not None and hasattr(longrepr, "addsection"):
-            longrepr.addsection("reproduce with curl", text)
+        addsection = getattr(report.longrepr, "addsection", None)  # a traceback's, not a str
+        if text is not None and callable(addsection):
+            addsection("reproduce with curl", text)
         RECORDER.clear()
     return report
 
