@@ -61,7 +61,7 @@ def _add(group: pytest.OptionGroup, name: str, **kwargs: object) -> None:
     # The conformance suite's conftest may have registered it first: then it is shared.
     with contextlib.suppress(ValueError):
         group.addoption(name, dest=name.lstrip("-").replace("-", "_"), default=None,
-                        **kwargs)  # type: ignore[arg-type]
+                        **kwargs)
 
 
 def _option(config: pytest.Config, name: str) -> str | None:
@@ -70,10 +70,8 @@ def _option(config: pytest.Config, name: str) -> str | None:
 
 
 def _config(pytestconfig: pytest.Config) -> TargetConfig:
-    return TargetConfig.from_env(
-        base_url=_option(pytestconfig, "base_url"), token_a=_option(pytestconfig, "token_a"),
-        token_b=_option(pytestconfig, "token_b"), secret=_option(pytestconfig, "secret"),
-        mode=_option(pytestconfig, "mode"))
+    return TargetConfig.from_env(None, **{name: _option(pytestconfig, name) for name in
+                                    ("base_url", "token_a", "token_b", "secret", "mode")})
 
 
 def target_is_mock(config: pytest.Config) -> bool:
