@@ -198,9 +198,12 @@ def www_authenticate_on_401_403(ctx: CheckContext, response: Response, case: Cas
     credentials and with a malformed token: both must be 401 with the right challenge.
     """
     if response.status_code in (401, 403):
-        # The header as sent: generation may put anything in it, and anything but nothing is a
-        # token (G-1); an empty header is no authentication information (RFC 6750 §3.1).
-        sent_token = bool((response.request.headers.get("Authorization") or "").strip())
+        # The header as sent: generation may put anything in it. Only a Bearer credential is a
+        # token (G-1); no header, an empty one or another scheme (Basic, …) is no bearer
+        # authentication information, answered without an error code (RFC 6750 §3.1).
+        raw = response.request.headers.get("Authorization") or ""
+        given = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+        sent_token = given.strip().partition(" ")[0].lower() == "bearer"
         problem = challenge_problem(response, sent_token=sent_token)
         if problem:
             raise MissingWwwAuthenticate(operation=case.operation.label, message=problem)
