@@ -2,13 +2,13 @@
 
     python -m conformance [--base-url URL] [--token-a T] [--token-b T] [--secret S]
                           [--mode mock|sandbox|production] [--workers N] [--junit-xml PATH]
-                          [--seed N] [--max-examples N] [--checks A,B] [--allow-gaps]
-                          [--replay-dir DIR]
+                          [--seed N] [--max-examples N] [--checks A,B] [--phases A,B]
+                          [--allow-gaps] [--replay-dir DIR]
 
 Options fall back to the environment (`FINANCE_BASE_URL`, `FINANCE_TOKEN_A`, `FINANCE_TOKEN_B`,
 `FINANCE_JWT_SECRET`, `FINANCE_MODE`, `FINANCE_WORKERS`, `FINANCE_SEED`,
-`FINANCE_MAX_EXAMPLES`, `FINANCE_JUNIT_XML`, `FINANCE_ALLOW_GAPS=1`). With no base URL the mock
-is started on a free port and stopped afterwards.
+`FINANCE_MAX_EXAMPLES`, `FINANCE_JUNIT_XML`, `FINANCE_PHASES`, `FINANCE_ALLOW_GAPS=1`). With
+no base URL the mock is started on a free port and stopped afterwards.
 
 First a probe: one authenticated GET of a list. A target that cannot be reached, or 404s where
 the API should be (a base URL with or without `/v1` by mistake), stops the run at once with
@@ -35,7 +35,7 @@ from pathlib import Path
 from conformance.context import iter_operations
 from conformance.probe import probe
 from conformance.progress import Progress
-from conformance.runner import DEFAULT_MAX_EXAMPLES, check_names, fetch_spec, run
+from conformance.runner import DEFAULT_MAX_EXAMPLES, PHASES, check_names, fetch_spec, run
 from conformance.targets import MODES, TargetConfig, UnsafeRequest, resolve
 
 
@@ -68,6 +68,9 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
                         help=f"examples per operation and phase (default {DEFAULT_MAX_EXAMPLES})")
     parser.add_argument("--checks", metavar="A,B",
                         help="run only these checks (default: every check that applies)")
+    parser.add_argument("--phases", metavar="A,B",
+                        default=env.get("FINANCE_PHASES") or ",".join(PHASES),
+                        help=f"run only these phases of {', '.join(PHASES)} (default: all)")
     parser.add_argument("--allow-gaps", action="store_true",
                         default=env.get("FINANCE_ALLOW_GAPS", "") not in ("", "0"),
                         help="a check that applies but was never exercised is a warning, "
@@ -78,6 +81,9 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
     args = parser.parse_args(argv)
     if args.workers < 1 or args.max_examples < 1:
         parser.error("--workers and --max-examples must be at least 1")
+    args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    if not args.phases or set(args.phases) - set(PHASES):
+        parser.error(f"--phases takes some of {', '.join(PHASES)}")
     if args.checks:
         args.checks = [c.strip() for c in args.checks.split(",") if c.strip()]
         unknown = sorted(set(args.checks) - set(check_names()))
@@ -111,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             replay_dir = args.replay_dir or (
                 Path(f"{args.junit_xml}.replays") if args.junit_xml else None)
             report = run(target, seed=args.seed, max_examples=args.max_examples, only=args.checks,
-                         workers=args.workers, allow_gaps=args.allow_gaps,
+                         workers=args.workers, allow_gaps=args.allow_gaps, phases=args.phases,
                          replay_dir=replay_dir,
                          on_event=Progress(sum(target.allows(f.method) for f in operations)))
     except ValueError as exc:  # two tenants are needed

@@ -37,7 +37,7 @@ class Progress:
         elif isinstance(event, events.ScenarioFinished):
             recorder = event.recorder
             self.done.add(recorder.label)
-            self.cases += len(recorder.checks)
+            self.cases += len(recorder.interactions)
             self.failures += sum(1 for nodes in recorder.checks.values() for node in nodes
                                  if node.status == Status.FAILURE)
             if self.clock() - self._last >= self.every:

@@ -289,11 +289,11 @@ class ReportBuilder:
     def _scenario(self, event: events.ScenarioFinished) -> None:
         recorder = event.recorder
         report = self.report
-        for case_id, nodes in recorder.checks.items():
+        # Every case that was sent counts, whether or not a check applied to it.
+        for case_id, interaction in recorder.interactions.items():
             node = recorder.cases.get(case_id)
             label = node.value.operation.label if node else recorder.label
-            interaction = recorder.interactions.get(case_id)
-            response = interaction.response if interaction else None
+            response = interaction.response
             report.cases += 1
             report.cases_by_operation[label] += 1
             meta = node.value.meta if node else None
@@ -301,6 +301,9 @@ class ReportBuilder:
                 report.positive[label] += 1
                 if response is not None and 200 <= response.status_code < 300:
                     report.positive_2xx[label] += 1
+        for case_id, nodes in recorder.checks.items():
+            node = recorder.cases.get(case_id)
+            label = node.value.operation.label if node else recorder.label
             for check in nodes:
                 key = (label, check.name)
                 if check.status == Status.SUCCESS:

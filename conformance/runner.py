@@ -46,6 +46,7 @@ DEFAULT_MAX_EXAMPLES = 50
 IDENTITIES = ("tenant_a", "tenant_b")
 # Checks that send methods the spec does not list: never against production.
 WRITING_CHECKS = ("unsupported_method",)
+PHASES = ("examples", "coverage", "fuzzing", "stateful")  # Schemathesis's, all on by default
 
 
 def fetch_spec(target: Target, *, timeout: float = 10.0) -> tuple[dict[str, Any], str]:
@@ -70,8 +71,11 @@ def load_spec(target: Target, *, timeout: float = 10.0) -> dict[str, Any]:
 
 
 def _config(target: Target, *, wfc_file: Path, seed: int, max_examples: int,
-            workers: int, checks: Collection[str]) -> dict[str, Any]:
+            workers: int, checks: Collection[str],
+            phases: Collection[str] = PHASES) -> dict[str, Any]:
     config = tomllib.loads(CONFIG_FILE.read_text(encoding="utf-8"))
+    for phase in set(PHASES) - set(phases):
+        config.setdefault("phases", {}).setdefault(phase, {})["enabled"] = False
     for name in set(check_names()) - set(checks):
         config.setdefault("checks", {}).setdefault(name, {})["enabled"] = False
     config.update({"base-url": target.base_url, "seed": seed, "workers": workers})
@@ -134,6 +138,7 @@ def run(
     allow_gaps: bool = False,
     replay_dir: Path | None = None,
     build_graph: bool = True,
+    phases: Collection[str] = PHASES,
 ) -> Report:
     """Run every phase and check (or `only` these checks) against `target`; never raises for
     what the target does."""
@@ -166,7 +171,7 @@ def run(
         with tempfile.TemporaryDirectory(prefix="conformance-") as tmp:
             config = schemathesis.Config.from_dict(_config(
                 target, wfc_file=_write_identities(target, Path(tmp)), seed=seed,
-                max_examples=max_examples, workers=workers, checks=checks))
+                max_examples=max_examples, workers=workers, checks=checks, phases=phases))
             schema = schemathesis.openapi.from_dict(_allowed(document, target), config=config)
             install(schema, context, GuardedTransport(
                 target, ledger, on_created=graph.record if graph.rows else None))

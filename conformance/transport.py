@@ -42,10 +42,13 @@ class Created:
     id: str | None  # the new row's id, from the 201 body
     body: Any  # the POST's JSON body (a link is deleted with the same body)
     authorization: str | None  # the tenant that owns it
+    delete_url: str | None = None  # known beforehand (the data graph): no need to ask the spec
 
     def undo(self, operations: Mapping[tuple[str, str], OperationFacts]
              ) -> tuple[str, Any] | None:
         """The DELETE (url, json body) that removes it, from the spec; None if there is none."""
+        if self.delete_url is not None:
+            return self.delete_url, None
         item = next((p for (m, p) in operations
                      if m == "DELETE" and p.startswith(self.path + "/{") and p.endswith("}")
                      and p.count("/") == self.path.count("/") + 1), None)
@@ -83,8 +86,10 @@ class Ledger:
     def add(self, post_url: str, path: str, row_id: str, token: str) -> None:
         """A row the run created outside Schemathesis (the data graph, conformance/graph.py)."""
         with self._lock:
+            # Every resource of the graph has the contract's `DELETE /<resource>/{id}`.
             self.created.append(Created(post_url=post_url, path=path, id=row_id, body=None,
-                                        authorization=f"Bearer {token}"))
+                                        authorization=f"Bearer {token}",
+                                        delete_url=f"{post_url.rstrip('/')}/{row_id}"))
 
     def clean_up(self, context: RunContext, *, timeout: float = 10.0) -> list[str]:
         """Delete what was created, newest first; returns what could not be deleted."""

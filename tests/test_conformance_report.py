@@ -191,6 +191,7 @@ class FakeRecorder:
         self.label = label
         self.checks = {str(i): [type("Node", (), {"status": s})()] for i, s in
                        enumerate(statuses)}
+        self.interactions = dict.fromkeys(self.checks)
 
 
 def test_progress_reports_operations_cases_and_failures() -> None:
