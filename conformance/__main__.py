@@ -32,7 +32,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from conformance.context import iter_operations
+from conformance.context import operation_facts
 from conformance.probe import probe
 from conformance.progress import Progress
 from conformance.runner import DEFAULT_MAX_EXAMPLES, PHASES, check_names, fetch_spec, run
@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"target {target.base_url} (mode {target.mode}"
                   f"{', embedded mock' if target.embedded else ''})", flush=True)
             document, source = fetch_spec(target)
-            operations = list(iter_operations(document))
+            operations = list(operation_facts(document))
             print(f"spec: {source}", flush=True)
             sanity = probe(target, [f.path for f in operations if f.is_page])
             print(sanity.message, flush=True)

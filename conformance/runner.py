@@ -30,13 +30,14 @@ from schemathesis.engine import events, from_schema
 
 from conformance import applicability
 from conformance import checks as custom_checks
-from conformance.context import HTTP_METHODS, RunContext
+from conformance.context import RunContext
 from conformance.graph import Graph
 from conformance.graph import install as install_graph
 from conformance.replay import Replayer
 from conformance.report import Report, ReportBuilder
 from conformance.targets import Target
 from conformance.transport import GuardedTransport, Ledger, install
+from contract.spec import HTTP_METHODS
 
 __all__ = ["CONFIG_FILE", "DEFAULT_MAX_EXAMPLES", "SPEC_PATH", "fetch_spec", "load_spec", "run"]
 
@@ -59,7 +60,7 @@ def fetch_spec(target: Target, *, timeout: float = 10.0) -> tuple[dict[str, Any]
         document = None
     if isinstance(document, dict) and "openapi" in document:
         return document, f"the spec the target serves at {SPEC_PATH}"
-    from mock.spec import load_spec as load_repository_spec  # the spec/ of this repository
+    from contract.spec import load_spec as load_repository_spec  # the spec/ of this repository
 
     return load_repository_spec(), f"this repository's spec/ (the target serves none at " \
                                    f"{SPEC_PATH})"

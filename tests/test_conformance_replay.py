@@ -17,8 +17,8 @@ import pytest
 
 from conformance import runner
 from conformance.targets import free_port
+from contract.spec import load_spec
 from fixtures import tokens
-from mock.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 FAULTS = "payables_write_scope_unenforced,delete_twice_204"
