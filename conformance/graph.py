@@ -32,7 +32,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import httpx
 from faker import Faker
@@ -142,13 +142,13 @@ class Graph:
                     else generate_cnpj(rng)
                 return person | {"document_number": number}
             if resource == "categories":
-                kind = "credit" if role == "credit_category" or (
+                side: Literal["debit", "credit"] = "credit" if role == "credit_category" or (
                     not role and rng.random() < 0.5) else "debit"
-                return factories.make_category(fake, company, type=kind)
+                return factories.make_category(fake, company, type=side)
             if resource == "cost_centers":
-                kind = "revenue" if role == "revenue_center" or (
+                center: Literal["cost", "revenue"] = "revenue" if role == "revenue_center" or (
                     not role and rng.random() < 0.5) else "cost"
-                return factories.make_cost_center(fake, company, type=kind)
+                return factories.make_cost_center(fake, company, type=center)
             if resource == "accounts":
                 return factories.make_account(fake, company)
             if resource == "taxes":  # names are unique per workspace (TAX-1)
@@ -156,12 +156,12 @@ class Graph:
             if resource in ("payables", "receivables"):
                 payable = resource == "payables"
                 make = factories.make_payable if payable else factories.make_receivable
-                person = ref.get("supplier" if payable else "customer", "")
+                holder = ref.get("supplier" if payable else "customer", "")
                 extra = {k: v for k, v in (
                     ("category_id", ref.get("debit_category" if payable else "credit_category")),
                     ("cost_center_id", ref.get("cost_center" if payable else "revenue_center")),
                 ) if v}
-                return make(fake, company, person, **extra)
+                return make(fake, company, holder, **extra)
             if resource == "transactions":
                 body = factories.make_transaction(fake, company, ref.get("account", ""))
                 category = ref.get("debit_category" if body["type"] == "debit"
@@ -254,13 +254,13 @@ def _id(answer: httpx.Response) -> str | None:
     return str(row_id) if row_id is not None else None
 
 
-def _case_rng(case: Case, seed: int) -> random.Random:
+def _case_rng(case: Case[Any], seed: int) -> random.Random:
     """A generator decided by the case itself: the same generated case is filled the same way."""
     text = repr((seed, case.method, case.path, case.path_parameters, case.body))
     return random.Random(hashlib.sha256(text.encode("utf-8", "backslashreplace")).digest())
 
 
-def fill(graph: Graph, case: Case) -> Case:
+def fill(graph: Graph, case: Case[Any]) -> Case[Any]:
     """Point one generated case at the graph (the run's `map_case` hook; see module doc)."""
     from schemathesis.core.parameters import ParameterLocation
 
@@ -284,7 +284,7 @@ def fill(graph: Graph, case: Case) -> Case:
                 kind = case.body.get("type") if isinstance(case.body, dict) else None
                 kind = kind if kind in LINK_KINDS else rng.choice(sorted(LINK_KINDS))
                 body = graph.link(row, kind) if method == "DELETE" else None
-                case.body = body or {"type": kind, "id": graph.id_of(kind) or row}
+                case.body = cast(Any, body or {"type": kind, "id": graph.id_of(kind) or row})
                 return case
     if negative_body or method not in ("POST", "PATCH") or len(parts) > 2:
         return case
@@ -292,7 +292,7 @@ def fill(graph: Graph, case: Case) -> Case:
         if name.lower() == "idempotency-key":
             # A key the coverage phase reuses for every body would make each repeat a
             # mismatch (422, G-5): one key per body, so a repeat of the same case replays.
-            case.headers = {**case.headers, name: str(uuid.UUID(int=rng.getrandbits(128)))}
+            case.headers[name] = str(uuid.UUID(int=rng.getrandbits(128)))
     if isinstance(case.body, dict) and resource in FREE_FIELDS and resource != "attachments":
         # (An upload is left as generated: Schemathesis validates a changed case again, and
         # counts any changed body holding bytes as negative.)
@@ -310,10 +310,10 @@ _ROLE_OF = {"companies": "company", "people": "supplier", "categories": "debit_c
 def install(schema: Any, graph: Graph) -> None:
     """Register `fill` as hooks of this run's schema only (not global hooks)."""
 
-    def map_case(context: HookContext, case: Case) -> Case:
+    def map_case(context: HookContext, case: Case[Any]) -> Case[Any]:
         return fill(graph, case)
 
-    def before_add_examples(context: HookContext, examples: list[Case]) -> None:
+    def before_add_examples(context: HookContext, examples: list[Case[Any]]) -> None:
         # The examples phase runs no `map_case`: its cases (the spec's examples, whose ids
         # exist nowhere but in our own mock's demo data) are filled here.
         examples[:] = [fill(graph, case) for case in examples]

@@ -84,11 +84,9 @@ def _config(target: Target, *, wfc_file: Path, seed: int, max_examples: int,
     config.setdefault("auth", {})["wfc"] = {
         "path": str(wfc_file), "user": IDENTITIES[0], "peers": list(IDENTITIES)}
     if target.mode == "production":
-        checks = config.setdefault("checks", {})
         for name in WRITING_CHECKS:
-            checks.setdefault(name, {})["enabled"] = False
-        phases = config.setdefault("phases", {})
-        phases.setdefault("coverage", {})["unexpected-methods"] = []
+            config.setdefault("checks", {}).setdefault(name, {})["enabled"] = False
+        config.setdefault("phases", {}).setdefault("coverage", {})["unexpected-methods"] = []
     return config
 
 
