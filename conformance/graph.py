@@ -291,8 +291,10 @@ def fill(graph: Graph, case: Case[Any]) -> Case[Any]:
     for name in list(case.headers or {}):
         if name.lower() == "idempotency-key":
             # A key the coverage phase reuses for every body would make each repeat a
-            # mismatch (422, G-5): one key per body, so a repeat of the same case replays.
-            case.headers[name] = str(uuid.UUID(int=rng.getrandbits(128)))
+            # mismatch (422, G-5), and one derived from the body would replay a row created
+            # (and maybe deleted) phases ago: a fresh key per generated case. The curl of a
+            # failure prints the key that was sent.
+            case.headers[name] = str(uuid.uuid4())
     if isinstance(case.body, dict) and resource in FREE_FIELDS and resource != "attachments":
         # (An upload is left as generated: Schemathesis validates a changed case again, and
         # counts any changed body holding bytes as negative.)
