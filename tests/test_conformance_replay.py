@@ -51,7 +51,9 @@ def faulty_mock() -> Iterator[str]:
 def reproductions(out: str) -> dict[str, str]:
     """check -> the shell text printed under `reproduce:` of its first failure."""
     found: dict[str, str] = {}
-    check, lines, inside = None, [], False
+    check: str | None = None
+    lines: list[str] = []
+    inside = False
     for line in [*out.splitlines(), ""]:
         header = re.match(r"^\d+\. (\w+) — ", line)
         if header:
