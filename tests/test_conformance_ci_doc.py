@@ -42,9 +42,15 @@ def test_both_ci_jobs_run_the_documented_commands() -> None:
 def test_the_documented_commands_work(tmp_path: Path) -> None:
     workdir = tmp_path / "job"
     workdir.mkdir()
-    for entry in ROOT.iterdir():  # the job's checkout: the repository, its .venv included
-        if entry.name not in ("reports", ".git"):
+    for entry in ROOT.iterdir():  # the job's checkout: the repository...
+        if entry.name not in ("reports", ".git", ".venv"):
             (workdir / entry.name).symlink_to(entry)
+    venv = workdir / ".venv"  # ...and its installed .venv (a stamp newer than pyproject.toml)
+    venv.mkdir()
+    for entry in (ROOT / ".venv").iterdir():
+        if entry.name != ".installed":
+            (venv / entry.name).symlink_to(entry)
+    (venv / ".installed").touch()
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("FINANCE_", "PYTEST_"))}
     env.update({"FINANCE_MAX_EXAMPLES": "1", "FINANCE_PHASES": "examples",
