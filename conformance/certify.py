@@ -26,7 +26,7 @@ from pathlib import Path
 
 from conformance import rulereport
 from conformance.__main__ import parse_args as conformance_args
-from conformance.__main__ import progress, quiet_embedded_mock
+from conformance.__main__ import quiet_embedded_mock
 from conformance.runner import run
 from conformance.targets import Target, TargetConfig, UnsafeRequest, resolve
 
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             status = run_properties(target, part, folder / PROPERTY_JUNIT, args.pytest_workers)
             properties = rulereport.load_part(part) if part.exists() else None
             report = run(target, seed=args.seed, max_examples=args.max_examples,
-                         only=args.checks, workers=args.workers, on_event=progress)
+                         only=args.checks, workers=args.workers)
     except ValueError as exc:  # two tenants are needed
         print(f"error: {exc}", file=sys.stderr)
         return 2

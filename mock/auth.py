@@ -20,6 +20,7 @@ import jwt
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock.errors import ApiProblem
+from mock.faults import unenforced_scopes
 from mock.store import Store
 
 if TYPE_CHECKING:
@@ -197,7 +198,11 @@ class AuthMiddleware:
         header = sent[0].decode("latin-1") if sent else None
         principal = verify(header, self.secret, self.store.faults, self.tokens)
         if "scopes_not_enforced" not in self.store.faults:
-            require_scopes(principal, self.scopes.get(operation_id, ()))
+            required = self.scopes.get(operation_id, ())
+            if self.store.faults:  # FAULT <resource>_write_scope_unenforced
+                ignored = unenforced_scopes(self.store.faults)
+                required = tuple(s for s in required if s not in ignored)
+            require_scopes(principal, required)
         context = scope.setdefault("extensions", {}).setdefault(CONTEXT, {})
         context["principal"] = principal
         # G-3 by construction: the handler gets this tenant's store, never the whole store.

@@ -49,6 +49,12 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("deleted_still_readable", "delete", "G-10",
           "a deleted row is still answered by GET"),
     Fault("scopes_not_enforced", "auth", "G-2", "any valid token may call any operation"),
+    Fault("payables_write_scope_unenforced", "auth", "G-2",
+          "payables are written without `finance.payables.write` (other resources still ask)"),
+    Fault("receivables_write_scope_unenforced", "auth", "G-2",
+          "receivables are written without `finance.receivables.write` (others still ask)"),
+    Fault("transactions_write_scope_unenforced", "auth", "G-2",
+          "transactions are written without `finance.transactions.write` (others still ask)"),
     Fault("alg_none_accepted", "auth", "G-1", "unsigned `alg: none` tokens are accepted"),
     Fault("expired_token_accepted", "auth", "G-1", "expired tokens are accepted"),
     Fault("errors_not_problem_json", "errors", "G-6",
@@ -107,6 +113,17 @@ CATALOGUE: tuple[Fault, ...] = (
           "DELETE of a linked attachment answers 204 and drops its links"),
 )
 BY_NAME = {fault.name: fault for fault in CATALOGUE}
+# fault -> the one write scope it stops asking for: a defect confined to one resource, which a
+# suite only catches if it really exercises that resource's writes.
+UNENFORCED_WRITE_SCOPES = {
+    f"{resource}_write_scope_unenforced": f"finance.{resource}.write"
+    for resource in ("payables", "receivables", "transactions")
+}
+
+
+def unenforced_scopes(names: frozenset[str]) -> frozenset[str]:
+    """The scopes the faults `names` stop asking for (empty when none is on)."""
+    return frozenset(scope for name, scope in UNENFORCED_WRITE_SCOPES.items() if name in names)
 
 
 def parse(names: str | Iterable[str] | None) -> frozenset[str]:

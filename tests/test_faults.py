@@ -136,6 +136,22 @@ def scopes(c: TestClient) -> bool:
     return _company(c, ro).status_code == 201
 
 
+def write_scope_unenforced(resource: str) -> Demo:
+    """A token with every scope but `resource`'s write scope writes `resource` (reaches the
+    body's validation, whatever its answer), while another resource still refuses it."""
+
+    def demo(c: TestClient) -> bool:
+        def refused(name: str) -> bool:
+            lacking = [s for s in tokens.ALL_SCOPES if s != tokens.write_scope(name)]
+            answer = c.post(f"/v1/{name}", headers=bearer(tokens.mint_token(
+                tokens.TENANT_A, lacking)), json={})
+            return answer.status_code == 403
+
+        return not refused(resource) and refused("taxes")
+
+    return demo
+
+
 def alg_none(c: TestClient) -> bool:
     return c.get("/v1/companies", headers=bearer(tokens.alg_none_token())).status_code == 200
 
@@ -361,6 +377,8 @@ DEMOS: dict[str, Demo] = {
     "idempotency_shared_across_tenants": idem_shared,
     "idempotency_mismatch_replayed": idem_mismatch, "delete_twice_204": delete_twice,
     "deleted_still_readable": still_readable, "scopes_not_enforced": scopes,
+    **{f"{r}_write_scope_unenforced": write_scope_unenforced(r)
+       for r in ("payables", "receivables", "transactions")},
     "alg_none_accepted": alg_none, "expired_token_accepted": expired,
     "errors_not_problem_json": not_problem, "cnpj_without_check_digits": cnpj_digits,
     "duplicate_active_cnpj": cnpj_dup, "category_depth_4": depth,
