@@ -69,7 +69,7 @@ RULE_IDS = frozenset(
     + [f"TAX-{n}" for n in range(1, 4)]
     + [f"PER-{n}" for n in range(1, 6)]
     + [f"ACC-{n}" for n in range(1, 5)]
-    + [f"TRX-{n}" for n in range(1, 5)]
+    + [f"TRX-{n}" for n in range(1, 6)]
     + [f"PAY-{n}" for n in range(1, 11)]
     + [f"ATT-{n}" for n in range(1, 6)]
 )

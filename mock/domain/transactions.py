@@ -1,4 +1,4 @@
-"""Transactions (`finance.transactions`): RULES TRX-1 … TRX-4."""
+"""Transactions (`finance.transactions`): RULES TRX-1 … TRX-5."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from mock.domain.base import (
     text,
     touch,
 )
-from mock.domain.errors import ValidationFailed
+from mock.domain.errors import OwnedBySource, ValidationFailed
 from mock.domain.references import CREDIT, DEBIT, resolve
 from mock.domain.values import money, parse_business_date, parse_money
 from mock.store import Filter, TableSpec, TenantStore
@@ -92,6 +92,12 @@ WRITABLE = {"description": text, "bank_description": text, "document": text,
             "document_date": _date, "amount": _amount, "occurred_at": _required_date,
             "competence_date": _date, "type": _type, "payment_method_kind": text,
             "classified": flag, "notes": text, "is_pending": flag}
+# RULE TRX-5: the money fields of an auto-created transaction belong to its source payable or
+# receivable. Its account is one too, but TRX-3 already drops `financial_account_id` on every
+# PATCH (the export says so), so it can never change here.
+SOURCE_OWNED = ("amount", "type", "is_pending", "occurred_at")
+# Where a settlement stores the id of the transaction it created (PAY-5).
+SOURCES = {"payables": "payable", "receivables": "receivable"}
 
 
 def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) -> Transaction:
@@ -138,8 +144,36 @@ def create_auto(ts: TenantStore, *, company_id: str, financial_account_id: str, 
     return ts["transactions"].insert(row)
 
 
+def source_of(ts: TenantStore, row: Transaction) -> tuple[str, str] | None:
+    """(kind, id) of the payable or receivable whose settlement created `row`, if any."""
+    if not row.auto_created:
+        return None
+    for resource, kind in SOURCES.items():
+        for bill in ts[resource].where(transaction_id=row.id):
+            return kind, bill.id
+    return None
+
+
+def _check_source_owned(ts: TenantStore, row: Transaction, changes: dict[str, Any]) -> None:
+    """RULE TRX-5: a PATCH that would change a money field of an auto-created transaction is
+    refused (422 `owned_by_source`, naming the source); sending the current value is fine."""
+    changed = [name for name in SOURCE_OWNED
+               if name in changes and changes[name] != getattr(row, name)]
+    source = source_of(ts, row) if changed else None
+    if source is None:
+        return
+    kind, source_id = source
+    raise OwnedBySource(
+        f"{', '.join(changed)} of this transaction belong(s) to the {kind} {source_id} whose "
+        f"settlement created it; change the {kind} (or revert it to pending) instead.",
+        source={"type": kind, "id": source_id},
+        errors=[{"field": name, "message": f"owned by {kind} {source_id}"} for name in changed],
+    )
+
+
 def update(ts: TenantStore, row: Transaction, body: dict[str, Any]) -> Transaction:
     changes = pick(body, WRITABLE)
+    _check_source_owned(ts, row, changes)
     kind = changes.get("type", row.type)
     changes.update(resolve(ts, body, row.company_id, DEBIT if kind == "debit" else CREDIT))
     return ts["transactions"].update(row, {**changes, "updated_at": touch(ts)})
