@@ -70,7 +70,7 @@ RULE_IDS = frozenset(
     + [f"PER-{n}" for n in range(1, 6)]
     + [f"ACC-{n}" for n in range(1, 5)]
     + [f"TRX-{n}" for n in range(1, 6)]
-    + [f"PAY-{n}" for n in range(1, 11)]
+    + [f"PAY-{n}" for n in range(1, 12)]
     + [f"ATT-{n}" for n in range(1, 6)]
 )
 RULE_ID_RE = re.compile(r"\b(?:G|CMP|CAT|CC|TAX|PER|ACC|TRX|PAY|ATT)-\d+\b")

@@ -35,7 +35,7 @@ from mock.domain.base import (
 )
 from mock.domain.errors import ValidationFailed
 from mock.domain.links import Allocation, TaxCharge, children
-from mock.domain.references import Polarity, resolve
+from mock.domain.references import Polarity, check_polarity, resolve
 from mock.domain.values import CENT, money, new_id, parse_business_date, parse_money, parse_uuid
 from mock.store import Filter, TableSpec, TenantStore
 
@@ -256,8 +256,9 @@ def _nonzero(value: Any) -> bool:
 
 
 def _allocations(ts: TenantStore, body: Mapping[str, Any], amount: Decimal,
-                 company_id: str) -> list[Share]:
-    """RULE PAY-2: rateio shares add up to the amount, or their percentages to 100 (else 422).
+                 company_id: str, polarity: Polarity) -> list[Share]:
+    """RULE PAY-2: rateio shares add up to the amount, or their percentages to 100 (else 422);
+    RULE PAY-11: every share's cost center has the side's polarity.
 
     A rateio is by amount when every share sends a non-zero `amount`, by percentage when none
     does; the two cannot be mixed. Percentage shares get their amounts computed, the rounding
@@ -277,6 +278,7 @@ def _allocations(ts: TenantStore, body: Mapping[str, Any], amount: Decimal,
         if center.company_id != company_id:
             raise ValidationFailed("cost center of another company",
                                    field=f"{where}.cost_center_id")
+        check_polarity("cost_center", center, polarity, f"{where}.cost_center_id")  # PAY-11
         pct = item.get("percentage")
         percentage = None if pct is None else parse_money(pct, f"{where}.percentage")
         if all(by_amount):
@@ -389,10 +391,10 @@ def create(side: Side, ts: TenantStore, body: dict[str, Any], *,
     amounts, kind = _series(total, _installments(body), period, fields.get("type"))
     # RULE PAY-7: no row of the series may have a negative nominal amount.
     _check_nominal(min(amounts), interest, discount)
-    shares = _allocations(ts, body, total, company.id)
+    shares = _allocations(ts, body, total, company.id, side.polarity)
     charges = _tax_charges(ts, body)
     # RULE PAY-1, PER-2: last, so a refused request creates no find-or-create rows (G-12).
-    refs = resolve(ts, body, company.id, side.polarity, person_role=True)
+    refs = resolve(ts, body, company.id, side.polarity, bill=True)
 
     group_id = new_id() if len(amounts) > 1 else None
     step = period or "monthly"
@@ -483,13 +485,14 @@ def update(side: Side, ts: TenantStore, row: Bill, body: dict[str, Any]) -> Bill
     status = body.get("status", row.status)
     _check_status(side, row, status, payment_date=after("payment_date"),
                   account_id=after("financial_account_id"), nominal_amount=nominal_amount)
-    shares = _allocations(ts, body, amount, row.company_id) if "cost_centers" in body else None
+    shares = (_allocations(ts, body, amount, row.company_id, side.polarity)
+              if "cost_centers" in body else None)
     if shares is None and amount != row.amount:
         # Keep the stored rateio adding up to the new amount.
         shares = _redistribute(_stored_shares(ts, row), row.amount, amount)
     charges = _tax_charges(ts, body) if "tax_charges" in body else None
     # RULE PAY-1, PER-2: references last, so a refused request creates nothing (G-12).
-    changes.update(resolve(ts, body, row.company_id, side.polarity, person_role=True))
+    changes.update(resolve(ts, body, row.company_id, side.polarity, bill=True))
     if extra:
         changes["extra"] = {**row.extra, **extra}
 
