@@ -1,7 +1,8 @@
-"""Payables and receivables: one implementation of the mirrored rules PAY-1 … PAY-10 (REC).
+"""Payables and receivables: one implementation of the mirrored rules PAY-1 … PAY-11 (REC).
 
-`payables.py` and `receivables.py` only name their side: status word, polarity, and the
-payment-instruction fields payables carry.
+`Bills(side)` is the resource of one side (create / update / delete / view and its table);
+`payables.py` and `receivables.py` each make one, naming what differs: status word, polarity,
+and the payment-instruction fields payables carry.
 
 Every write checks the whole request before it changes anything, so a refused request leaves
 no trace (G-12): creates and updates first validate, then resolve `*_name` references (the only
@@ -606,3 +607,30 @@ def view(side: Side, ts: TenantStore, row: Bill, *, detail: bool = False) -> dic
         # Reconciliation is not part of the v1 mock: never reconciled.
         out["reconciliation"] = None
     return out
+
+
+class Bills:
+    """The payables or the receivables resource: the mirrored rules bound to one `Side`.
+
+    It has the shape every resource has (`mock.domain.base.Resource`): its table `SPEC` and
+    `create`, `update`, `delete`, `view`."""
+
+    def __init__(self, side: Side) -> None:
+        self.side = side
+        self.SPEC: TableSpec = table_spec(side.resource)
+
+    def __repr__(self) -> str:
+        return f"Bills({self.side.resource!r})"
+
+    def create(self, ts: TenantStore, body: dict[str, Any], *,
+               row_id: str | None = None) -> Bill:
+        return create(self.side, ts, body, row_id=row_id)
+
+    def update(self, ts: TenantStore, row: Bill, body: dict[str, Any]) -> Bill:
+        return update(self.side, ts, row, body)
+
+    def delete(self, ts: TenantStore, row: Bill) -> None:
+        delete(self.side, ts, row)
+
+    def view(self, ts: TenantStore, row: Bill, *, detail: bool = False) -> dict[str, Any]:
+        return view(self.side, ts, row, detail=detail)

@@ -1,8 +1,7 @@
-"""Payables (`finance.payables`): the debit side of `mock.domain.bills` (PAY-1 … PAY-10)."""
+"""Payables (`finance.payables`): the debit side of `mock.domain.bills` (PAY-1 … PAY-11)."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from fixtures.documents import is_valid_cnpj, is_valid_cpf, normalize_document
@@ -65,8 +64,4 @@ PAYMENT_FIELDS: dict[str, Converter] = {
 }
 SIDE = bills.Side(resource="payables", settled="paid", polarity=DEBIT, transaction_type="debit",
                   extra_fields=PAYMENT_FIELDS)
-SPEC = bills.table_spec("payables")
-create = partial(bills.create, SIDE)
-update = partial(bills.update, SIDE)
-delete = partial(bills.delete, SIDE)
-view = partial(bills.view, SIDE)
+PAYABLES = bills.Bills(SIDE)

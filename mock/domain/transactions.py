@@ -125,7 +125,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         # RULE TRX-3: auto_created and transfer_id are server-controlled.
         auto_created=False, transfer_id=None,
     )
-    return ts["transactions"].insert(row)
+    ts["transactions"].insert(row)
+    return row
 
 
 def create_auto(ts: TenantStore, *, company_id: str, financial_account_id: str, amount: Decimal,
@@ -141,7 +142,8 @@ def create_auto(ts: TenantStore, *, company_id: str, financial_account_id: str, 
         payment_method_kind=None, classified=False, notes=None, is_pending=False,
         auto_created=True, transfer_id=None,
     )
-    return ts["transactions"].insert(row)
+    ts["transactions"].insert(row)
+    return row
 
 
 def source_of(ts: TenantStore, row: Transaction) -> tuple[str, str] | None:
@@ -176,7 +178,8 @@ def update(ts: TenantStore, row: Transaction, body: dict[str, Any]) -> Transacti
     _check_source_owned(ts, row, changes)
     kind = changes.get("type", row.type)
     changes.update(resolve(ts, body, row.company_id, DEBIT if kind == "debit" else CREDIT))
-    return ts["transactions"].update(row, {**changes, "updated_at": touch(ts)})
+    ts["transactions"].update(row, {**changes, "updated_at": touch(ts)})
+    return row
 
 
 def delete(ts: TenantStore, row: Transaction) -> None:
