@@ -64,7 +64,7 @@ def create_app(
     app = AsyncApp(__name__, middlewares=middlewares)
     app.add_api(
         spec, base_path=BASE_PATH, validate_responses=validate_responses,
-        validator_map=VALIDATOR_MAP, strict_validation=False, pythonic_params=False,
+        validator_map=VALIDATOR_MAP, strict_validation=True, pythonic_params=False,
     )
 
     paths: dict[str, set[str]] = {}

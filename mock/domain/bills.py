@@ -28,6 +28,7 @@ from mock.domain.base import (
     pick,
     public,
     reference,
+    refuse_changes,
     require,
     required_text,
     row_base,
@@ -212,7 +213,8 @@ def split(total: Decimal, parts: int) -> list[Decimal]:
 
 def _installments(body: Mapping[str, Any]) -> int:
     value = body.get("total_installments")
-    if value is None:
+    if value is None or (value == 0 and not isinstance(value, bool)):
+        # The export's template sends `0`: one installment, no series (as if not sent).
         return 1
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INSTALLMENTS:
         raise ValidationFailed(f"total_installments must be an integer from 1 to "
@@ -256,6 +258,11 @@ def _nonzero(value: Any) -> bool:
         return True  # parse_money refuses it with the field named
 
 
+def _empty_share(item: Mapping[str, Any]) -> bool:
+    return ("amount" in item and "percentage" in item and not _nonzero(item["amount"])
+            and not _nonzero(item["percentage"]))
+
+
 def _allocations(ts: TenantStore, body: Mapping[str, Any], amount: Decimal,
                  company_id: str, polarity: Polarity) -> list[Share]:
     """RULE PAY-2: rateio shares add up to the amount, or their percentages to 100 (else 422);
@@ -264,7 +271,10 @@ def _allocations(ts: TenantStore, body: Mapping[str, Any], amount: Decimal,
     A rateio is by amount when every share sends a non-zero `amount`, by percentage when none
     does; the two cannot be mixed. Percentage shares get their amounts computed, the rounding
     remainder on the last share so the amounts add up exactly too."""
-    items = _items(body, "cost_centers")
+    # The export's template sends a share of `amount: 0, percentage: 0`: it allocates nothing
+    # and is dropped, so the template's rateio is "no rateio".
+    items = [i for i in _items(body, "cost_centers")
+             if not _empty_share(i)]
     if not items:
         return []
     by_amount = [_nonzero(i.get("amount")) for i in items]
@@ -465,9 +475,17 @@ def _check_status(side: Side, row: Bill, status: Any, *, payment_date: str | Non
                                "cancelled", field="status")
 
 
+# A series is made on create only: the export's update template carries these two, so a PATCH
+# changing them is 422 rather than a silent no-op (its `0` / `""` mean "not sent"). Fields the
+# update does not know (`company_id`, …) are dropped (PAY-10, G-7).
+FIXED_AT_CREATE: dict[str, tuple[Any, ...]] = {
+    "total_installments": (None, 0), "recurrence_period": (None, "")}
+
+
 def update(side: Side, ts: TenantStore, row: Bill, body: dict[str, Any]) -> Bill:
-    # RULE PAY-10: response-only fields are not in WRITABLE and so are dropped. A series is
-    # made on create only: `total_installments` and `recurrence_period` are not rewritten.
+    # RULE PAY-10: response-only fields are not in WRITABLE and so are dropped.
+    refuse_changes(row, body, FIXED_AT_CREATE,
+                   "a series is made on create; create a new series instead")
     changes = pick(body, WRITABLE)
     if body.get("payment_date") is not None:
         changes["payment_date"] = parse_business_date(body["payment_date"], "payment_date")

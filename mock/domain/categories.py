@@ -11,6 +11,7 @@ from mock.domain.base import (
     pick,
     public,
     reference,
+    refuse_changes,
     require,
     required_text,
     row_base,
@@ -90,7 +91,8 @@ def _descendants(ts: TenantStore, row: Category) -> list[Category]:
 
 
 def update(ts: TenantStore, row: Category, body: dict[str, Any]) -> Category:
-    # RULE CAT-3: name and type only; no re-parenting.
+    # RULE CAT-3: name and type only; no re-parenting (a PATCH moving it is 422, not a no-op).
+    refuse_changes(row, body, {"parent_id": ()}, "re-parenting is not supported in v1")
     changes = pick(body, {"name": required_text, "type": _type})
     now = touch(ts)
     if "type" in changes and changes["type"] != row.type:

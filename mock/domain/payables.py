@@ -22,8 +22,9 @@ def _date(value: Any, name: str) -> str | None:
 
 
 def _document(value: Any, name: str) -> str | None:
-    """A CPF or CNPJ with valid check digits, stored digits-only (as PER-1)."""
-    if value is None:
+    """A CPF or CNPJ with valid check digits, stored digits-only (as PER-1); `""` (the
+    export's template) is "not sent"."""
+    if value is None or value == "":
         return None
     digits = normalize_document(value) if isinstance(value, str) else ""
     if not (is_valid_cpf(digits) or is_valid_cnpj(digits)):
@@ -40,7 +41,9 @@ def _tax_data(value: Any, name: str) -> dict[str, Any] | None:
     out = dict(value)
     for key, raw in value.items():
         where = f"{name}.{key}"
-        if raw is None:
+        if raw is None or (raw == "" and key in TAX_DATA_DATES):
+            # The export's template sends `""` for the dates: not sent.
+            out[key] = None
             continue
         if key in TAX_DATA_DATES:
             out[key] = parse_business_date(raw, where)

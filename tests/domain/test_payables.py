@@ -601,7 +601,7 @@ def test_patch_drops_response_only_fields(books: Books, side: BillSide) -> None:
         "company_id": str(uuid.uuid4()), "created_at": "2020-01-01T00:00:00Z",
         "transaction_id": str(uuid.uuid4()), "is_reconciled": True, "tax_charges_count": 9,
         "cost_center_allocations_count": 9, "attachments_count": 9, "group_id": None,
-        "installment_number": 7, "total_installments": 9, "recurrence_period": "weekly",
+        "installment_number": 7, "total_installments": 2, "recurrence_period": None,
         "nominal_amount": "1.00", "notes": "nova nota"})
     assert r.status_code == 200, r.text
     out = r.json()
