@@ -27,7 +27,8 @@ from pathlib import Path
 import httpx
 
 from conformance.targets import free_port
-from mock.faults import CATALOGUE, INVARIANTS, Fault
+from contract.invariants import INVARIANTS
+from mock.faults import CATALOGUE, Fault
 
 ROOT = Path(__file__).resolve().parent.parent
 # The conformance checks that guard each invariant (Schemathesis built-ins and ours).

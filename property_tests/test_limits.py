@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.targets import Target
+from contract.documents import normalize_document
 from fixtures import documents, files
 
 pytestmark = pytest.mark.rules
@@ -35,7 +36,7 @@ def test_a_second_active_company_with_one_cnpj_is_409(http: httpx.Client, seed: 
     assert first.status_code == 201, first.text
     try:
         twin = http.post("/companies", json={"name": "Segunda Ltda",
-                                             "cnpj": documents.normalize_document(cnpj)})
+                                             "cnpj": normalize_document(cnpj)})
         assert twin.status_code == 409, twin.text
         http.patch(f"/companies/{first.json()['id']}", json={"active": False})
         again = http.post("/companies", json={"name": "Terceira Ltda", "cnpj": cnpj})
