@@ -18,10 +18,11 @@ from starlette.exceptions import HTTPException
 
 from contract.spec import idempotent_operations, iter_operations, load_spec
 from fixtures.tokens import DEFAULT_SECRET
+from mock.addresses import ApiV1Alias
 from mock.admin import PREFIX as ADMIN_PREFIX
 from mock.admin import admin_app
 from mock.auth import AuthMiddleware
-from mock.docs import SPEC_JSON, SPEC_YAML, docs_app
+from mock.docs import SPEC_PATHS, docs_app
 from mock.domain.errors import DomainError
 from mock.domain.registry import TABLES
 from mock.errors import ApiProblem, problem_handler
@@ -69,8 +70,8 @@ def create_app(
     paths: dict[str, set[str]] = {}
     for op in operations:
         paths.setdefault(op.path, set()).add(op.method)
-    docs = docs_app(spec)
-    mounts: dict[str, Any] = {"/docs": docs, SPEC_JSON: docs, SPEC_YAML: docs}
+    docs = docs_app()
+    mounts: dict[str, Any] = {"/docs": docs, **dict.fromkeys(SPEC_PATHS, docs)}
     if admin:
         mounts[ADMIN_PREFIX] = admin_app(store, cache, secret)
     upload_paths = {BASE_PATH + op.path for op in operations
@@ -78,6 +79,8 @@ def create_app(
                     in op.op.get("requestBody", {}).get("content", {})}
     upload_limit = 64 * 1024 * 1024 if "upload_limit_ignored" in store.faults \
         else UPLOAD_BODY_LIMIT  # FAULT
+    # Outermost of the two: `/api/v1/…` becomes `/v1/…` before the front door sees it.
+    app.add_middleware(ApiV1Alias, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(FrontDoor, position=MiddlewarePosition.BEFORE_ROUTING, mounts=mounts,
                        paths=compile_paths(BASE_PATH, paths), upload_paths=upload_paths,
                        upload_limit=upload_limit)
