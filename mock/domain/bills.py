@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
-from mock.domain import transactions
+from mock.domain import reconciliations, transactions
 from mock.domain.base import (
     Converter,
     Row,
@@ -570,7 +570,9 @@ def _drop_transaction(ts: TenantStore, row: Bill) -> None:
 
 
 def delete(side: Side, ts: TenantStore, row: Bill) -> None:
-    # RULE PAY-9: hard delete of this row only; its auto transaction goes too, manual ones stay.
+    # RULE PAY-9: hard delete of this row only; it dissolves any reconciliation it is part of,
+    # and its auto transaction goes too (manual ones stay).
+    reconciliations.dissolve(ts, row.id)
     _drop_transaction(ts, row)
     for resource in ("allocations", "tax_charges", "attachment_links"):
         for child in list(ts[resource].where(owner_id=row.id)):
@@ -622,8 +624,10 @@ def view(side: Side, ts: TenantStore, row: Bill, *, detail: bool = False) -> dic
              "amount": money(c.amount), "withholding": c.withholding}
             for c in charges
         ]
-        # Reconciliation is not part of the v1 mock: never reconciled.
-        out["reconciliation"] = None
+        # RULE PAY-8: the reconciliation group (`null` when not reconciled).
+        group = reconciliations.of(ts, row.id)
+        out["reconciliation"] = None if group is None else {
+            k: group[k] for k in ("id", "transaction_ids", "reconciled_at")}
     return out
 
 

@@ -16,6 +16,7 @@ from mock.domain import (
     payables,
     people,
     receivables,
+    reconciliations,
     taxes,
     transactions,
 )
@@ -40,4 +41,5 @@ TABLES: tuple[TableSpec, ...] = (
     links.ALLOCATIONS,
     links.TAX_CHARGES,
     links.ATTACHMENT_LINKS,
+    reconciliations.RECONCILIATION_ITEMS,
 )

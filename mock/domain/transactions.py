@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from mock.domain import reconciliations
 from mock.domain.base import (
     Row,
     flag,
@@ -188,9 +189,15 @@ def delete(ts: TenantStore, row: Transaction) -> None:
         raise ValidationFailed(
             "This transaction was created by settling a payable or receivable; revert the "
             "source to pending or delete it instead.", field="id")
-    for link in list(ts["attachment_links"].where(owner_id=row.id)):
-        ts["attachment_links"].delete(link)
-    ts["transactions"].delete(row)
+    # A transfer is one movement: both legs go (mock.domain.transfers). A reconciliation the
+    # transaction belongs to is dissolved, as deleting a reconciled bill dissolves it (PAY-9).
+    others = [] if row.transfer_id is None else [
+        t for t in ts["transactions"].where(transfer_id=row.transfer_id) if t.id != row.id]
+    for leg in (row, *others):
+        reconciliations.dissolve(ts, leg.id)
+        for link in list(ts["attachment_links"].where(owner_id=leg.id)):
+            ts["attachment_links"].delete(link)
+        ts["transactions"].delete(leg)
 
 
 def view(ts: TenantStore, row: Transaction, *, detail: bool = False) -> dict[str, Any]:
