@@ -55,7 +55,7 @@ def admin_app(store: Store, cache: IdempotencyCache, secret: str) -> Starlette:
         seeding.thaw()
         return JSONResponse({"status": "reset"})
 
-    async def seed_(request: Request) -> JSONResponse:
+    async def seed_(request: Request) -> Response:
         body = await _json(request)
         tenant = body.get("tenant", tokens.TENANT_A)
         rows = body.get("rows")
@@ -77,7 +77,7 @@ def admin_app(store: Store, cache: IdempotencyCache, secret: str) -> Starlette:
         seeding.freeze()
         return JSONResponse({"tenant": tenant, "steps": applied})
 
-    async def mint(request: Request) -> JSONResponse:
+    async def mint(request: Request) -> Response:
         body = await _json(request)
         tenant = body.get("tenant", tokens.TENANT_A)
         scopes = body.get("scopes", list(tokens.ALL_SCOPES))
@@ -88,7 +88,7 @@ def admin_app(store: Store, cache: IdempotencyCache, secret: str) -> Starlette:
         token = tokens.mint_token(tenant, scopes, secret=secret, expires_in=expires_in)
         return JSONResponse({"token": token, "tenant": tenant, "scopes": scopes})
 
-    async def clock(request: Request) -> JSONResponse:
+    async def clock(request: Request) -> Response:
         if request.method == "POST":
             body = await _json(request)
             seconds = body.get("advance_seconds")

@@ -89,7 +89,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         disable_reconcile=fields.get("disable_reconcile", False),
         active=fields.get("active", True), opening_balance=opening,
     )
-    return ts["accounts"].insert(row)
+    ts["accounts"].insert(row)
+    return row
 
 
 def update(ts: TenantStore, row: Account, body: dict[str, Any]) -> Account:
@@ -106,7 +107,8 @@ def update(ts: TenantStore, row: Account, body: dict[str, Any]) -> Account:
                 raise InUse("The account is in use; it cannot move to another company.",
                             usage=counts)
             changes["company_id"] = company.id
-    return ts["accounts"].update(row, {**changes, "updated_at": touch(ts)})
+    ts["accounts"].update(row, {**changes, "updated_at": touch(ts)})
+    return row
 
 
 def usage(ts: TenantStore, account_id: str) -> dict[str, int]:

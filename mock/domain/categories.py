@@ -77,7 +77,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         **row_base(ts, row_id), company_id=company.id, name=required_text(body["name"], "name"),
         type=kind, parent_id=parent_id, level=level,
     )
-    return ts["categories"].insert(row)
+    ts["categories"].insert(row)
+    return row
 
 
 def _descendants(ts: TenantStore, row: Category) -> list[Category]:
@@ -103,7 +104,8 @@ def update(ts: TenantStore, row: Category, body: dict[str, Any]) -> Category:
         # RULE CAT-3: a parent's new type cascades to every descendant.
         for child in _descendants(ts, row):
             ts["categories"].update(child, {"type": changes["type"], "updated_at": now})
-    return ts["categories"].update(row, {**changes, "updated_at": now})
+    ts["categories"].update(row, {**changes, "updated_at": now})
+    return row
 
 
 def delete(ts: TenantStore, row: Category) -> None:

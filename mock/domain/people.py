@@ -108,7 +108,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         is_supplier=flag(body.get("is_supplier", False), "is_supplier"),
         active=flag(body.get("active", True), "active"), notes=text(body.get("notes"), "notes"),
     )
-    return ts["people"].insert(row)
+    ts["people"].insert(row)
+    return row
 
 
 def update(ts: TenantStore, row: Person, body: dict[str, Any]) -> Person:
@@ -132,7 +133,8 @@ def update(ts: TenantStore, row: Person, body: dict[str, Any]) -> Person:
     elif body.get("document_type") is not None and body["document_type"] != row.document_type:
         raise ValidationFailed("document_type must agree with the stored document_number",
                                field="document_type")
-    return ts["people"].update(row, {**changes, "updated_at": touch(ts)})
+    ts["people"].update(row, {**changes, "updated_at": touch(ts)})
+    return row
 
 
 def delete(ts: TenantStore, row: Person) -> None:
