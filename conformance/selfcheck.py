@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from conformance.targets import free_port
+from conformance.targets import free_port, stop_process
 from contract.invariants import INVARIANTS
 from mock.faults import CATALOGUE, Fault
 
@@ -83,12 +83,7 @@ def mock_with(faults: Sequence[str]) -> Iterator[str]:
             time.sleep(0.1)
         yield f"{base}/v1"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def _first_failure(junit: Path) -> str:

@@ -10,6 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
+from fixtures.factories import CategoryType
 from fixtures.strategies import business_dates, cnpjs, cpfs
 from property_tests.client import Env
 from property_tests.profiles import active, scaled
@@ -115,5 +116,6 @@ def test_person_document_accepted_iff_valid(scope: Scope, number: str) -> None:
 @given(kind=st.sampled_from(("debit", "credit")),
        names=st.lists(st.text(st.characters(codec="utf-8", categories=("L", "N")),
                               min_size=1, max_size=40), min_size=4, max_size=4))
-def test_a_fourth_category_level_is_422(scope: Scope, kind: str, names: list[str]) -> None:
+def test_a_fourth_category_level_is_422(scope: Scope, kind: CategoryType,
+                                        names: list[str]) -> None:
     check_category_depth(scope, kind, names)

@@ -22,7 +22,7 @@ from mock.domain.base import (
 )
 from mock.domain.errors import OwnedBySource, ValidationFailed
 from mock.domain.references import CREDIT, DEBIT, resolve
-from mock.domain.values import money, parse_business_date, parse_money
+from mock.domain.values import money, optional_business_date, parse_business_date, parse_money
 from mock.store import Filter, TableSpec, TenantStore
 
 TYPES = ("debit", "credit")
@@ -55,14 +55,6 @@ def _amount(value: Any, field: str) -> Decimal:
     return parse_money(value, field, positive=True)
 
 
-def _date(value: Any, field: str) -> str | None:
-    return None if value is None else parse_business_date(value, field)
-
-
-def _required_date(value: Any, field: str) -> str:
-    return parse_business_date(value, field)
-
-
 _type = one_of(*TYPES)
 
 
@@ -90,8 +82,9 @@ FIELDS = ("id", "workspace_id", "company_id", "financial_account_id", "descripti
 # RULE TRX-3: PATCH drops id, workspace_id, company_id, financial_account_id, auto_created,
 # transfer_id and created_at — they are simply not in this map.
 WRITABLE = {"description": text, "bank_description": text, "document": text,
-            "document_date": _date, "amount": _amount, "occurred_at": _required_date,
-            "competence_date": _date, "type": _type, "payment_method_kind": text,
+            "document_date": optional_business_date, "amount": _amount,
+            "occurred_at": parse_business_date,
+            "competence_date": optional_business_date, "type": _type, "payment_method_kind": text,
             "classified": flag, "notes": text, "is_pending": flag}
 # RULE TRX-5: the money fields of an auto-created transaction belong to its source payable or
 # receivable. Its account is one too, but TRX-3 already drops `financial_account_id` on every
