@@ -15,7 +15,8 @@ help:
 	@echo "make rules       write the rule catalogue (contract/rules.py) to docs/rules.md"
 	@echo "make conformance run the Schemathesis suite (BASE_URL=… TOKEN_A=… TOKEN_B=…; default: the mock)"
 	@echo "make selfcheck   start the mock with each named fault; the suites must catch every one"
-	@echo "make e2e         /docs in headless chromium, Postman round-trip in newman (installs them)"
+	@echo "make e2e         /docs in headless chromium, Postman round-trip in newman, both suites"
+	@echo "                 against Prism mocking the spec (installs them)"
 	@echo "make bench       load, scale, memory and start-up figures into bench/out/ (BENCH_QUICK=1)"
 	@echo "make property-thorough  the property suites with the thorough Hypothesis profile"
 
@@ -66,7 +67,8 @@ property-thorough: $(STAMP)
 	  $(if $(BASE_URL),--base-url $(BASE_URL))
 
 # --- end to end: /docs in Debian's chromium (Playwright), the Postman round-trip (newman) ----
-# The tests install chromium (apt-get) and the pinned Node tools (npm, into .cache/node).
+# The tests install chromium (apt-get) and the pinned Node tools (npm, into .cache/node): newman,
+# openapi-to-postmanv2, and Prism, which both suites must fail against (tests/e2e/test_prism.py).
 E2E_STAMP := $(VENV)/.installed-e2e
 
 $(E2E_STAMP): $(STAMP)

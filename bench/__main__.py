@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import OUT_DIR, ROOT, load, profiling, report, scale, servers, workload
+from bench import OUT_DIR, ROOT, journal, load, profiling, report, scale, servers, workload
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Settings:
     idempotency_entries: int
     prism: bool
     out: Path
+    only: str | None = None
 
 
 def log(message: str) -> None:
@@ -68,6 +69,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--no-prism", action="store_true")
     parser.add_argument("--no-install", action="store_true", help="do not apt-get install wrk")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--only", choices=("journal",),
+                        help="run one part alone: journal = POST and PATCH req/s with and "
+                             "without --db (bench/journal.py)")
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     if args.tool == "auto" and not load.wrk_path() and not args.no_install:
@@ -89,6 +93,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         idempotency_entries=200_000 if quick else 1_000_000,
         prism=not args.no_prism,
         out=args.out,
+        only=args.only,
     )
 
 
@@ -251,7 +256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     log(f"bench: {'quick' if settings.quick else 'full'} run with {settings.tool}, "
         f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    if settings.only == "journal":
+        return run_journal_only(settings, results)
     run_load(settings, results)
+    log("bench: the journal's write cost (--db) …")
+    results["journal"] = journal.run(settings.config, settings.tool, settings.rounds,
+                                     settings.out / "logs", log)
     log("bench: start-up time …")
     results["startup"] = scale.measure_startup(settings.startup_repeats)
     results["startup"]["phases"] = scale.startup_phases()
@@ -266,6 +276,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n" + text)
     log(f"bench: wrote {settings.out / 'results.json'}, results.md and bench.png "
         f"in {results['meta']['seconds']} s")
+    return 0
+
+
+def run_journal_only(settings: Settings, results: dict[str, Any]) -> int:
+    """`--only journal`: the journal's write cost alone, to `journal.json` and the screen."""
+    results["journal"] = journal.run(settings.config, settings.tool, settings.rounds,
+                                     settings.out / "logs", log)
+    path = settings.out / "journal.json"
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print("\n" + journal.table(results["journal"]))
+    log(f"bench: wrote {path}")
     return 0
 
 

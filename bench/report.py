@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import profiling
+from bench.journal import table as journal_table
 
 SERVERS: tuple[str, ...] = ("mock", "reference", "prism")
 SERVER_LABELS = {"mock": "mock", "reference": "bare Connexion", "prism": "Prism -v error"}
@@ -200,6 +201,8 @@ def markdown(results: Mapping[str, Any]) -> str:
         f"-d{meta.get('duration', 0):.0f}s × {meta.get('rounds', 1)} rounds interleaved across "
         f"servers; {meta.get('rows', 0):,} transactions in the tenant)\n",
         throughput_table(results.get("load", [])),
+        "\n## The journal's write cost (`--db`: every 2xx committed and fsynced first)\n",
+        journal_table(results["journal"]) if results.get("journal") else "Not measured.",
         "\n## Scale (in-process, one tenant's transactions)\n",
         scale_table(scale),
         f"\nMemory per 100k rows: {scale.get('memory_per_100k_rows_mib', '–')} MiB (RSS growth)."

@@ -2,13 +2,25 @@
 
     python -m conformance [--base-url URL] [--token-a T] [--token-b T] [--secret S]
                           [--mode mock|sandbox|production] [--workers N] [--junit-xml PATH]
-                          [--seed N] [--max-examples N]
+                          [--seed N] [--max-examples N] [--checks A,B] [--phases A,B]
+                          [--allow-gaps] [--replay-dir DIR]
 
 Options fall back to the environment (`FINANCE_BASE_URL`, `FINANCE_TOKEN_A`, `FINANCE_TOKEN_B`,
 `FINANCE_JWT_SECRET`, `FINANCE_MODE`, `FINANCE_WORKERS`, `FINANCE_SEED`,
-`FINANCE_MAX_EXAMPLES`, `FINANCE_JUNIT_XML`). With no base URL the mock is started on a free
-port and stopped afterwards. Exit status: 0 when nothing failed, 1 when something did, 2 for a
-usage error.
+`FINANCE_MAX_EXAMPLES`, `FINANCE_JUNIT_XML`, `FINANCE_PHASES`, `FINANCE_ALLOW_GAPS=1`). With
+no base URL the mock is started on a free port and stopped afterwards.
+
+First a probe: one authenticated GET of a list. A target that cannot be reached, or 404s where
+the API should be (a base URL with or without `/v1` by mistake), stops the run at once with
+the URL to try. Then, outside production, the run builds through the API the small data graph
+the writes need, in both tenants, and generates its cases against it.
+
+Exit status:
+  0  PASSED: nothing failed, and every check that applies was exercised on every operation
+  1  FAILED: a check failed (or the run itself went wrong, or sandbox rows were left over)
+  2  usage error: bad options, or the probe found no API at the base URL
+  3  INCOMPLETE: nothing failed, but some check that applies was never exercised (a gap:
+     e.g. no 2xx to replay without a scope); --allow-gaps turns that into a warning (exit 0)
 """
 
 from __future__ import annotations
@@ -18,10 +30,12 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-from schemathesis.engine import events
-
-from conformance.runner import DEFAULT_MAX_EXAMPLES, check_names, run
+from conformance.context import operation_facts
+from conformance.probe import probe
+from conformance.progress import Progress
+from conformance.runner import DEFAULT_MAX_EXAMPLES, PHASES, check_names, fetch_spec, run
 from conformance.targets import MODES, TargetConfig, UnsafeRequest, resolve
 
 
@@ -34,7 +48,8 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
                ) -> argparse.Namespace:
     env = os.environ if env is None else env
     parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__.split(
-        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+        "\n\n")[0], epilog="\n\n".join(__doc__.split("\n\n")[2:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base-url", help="the target, ending in /v1 (default: start the mock)")
     parser.add_argument("--token-a", help="bearer token of tenant A (all scopes)")
     parser.add_argument("--token-b", help="bearer token of tenant B (all scopes)")
@@ -53,21 +68,28 @@ def parse_args(argv: Sequence[str] | None = None, env: Mapping[str, str] | None 
                         help=f"examples per operation and phase (default {DEFAULT_MAX_EXAMPLES})")
     parser.add_argument("--checks", metavar="A,B",
                         help="run only these checks (default: every check that applies)")
+    parser.add_argument("--phases", metavar="A,B",
+                        default=env.get("FINANCE_PHASES") or ",".join(PHASES),
+                        help=f"run only these phases of {', '.join(PHASES)} (default: all)")
+    parser.add_argument("--allow-gaps", action="store_true",
+                        default=env.get("FINANCE_ALLOW_GAPS", "") not in ("", "0"),
+                        help="a check that applies but was never exercised is a warning, "
+                             "not exit status 3")
+    parser.add_argument("--replay-dir", metavar="DIR", type=Path,
+                        help="where binary request bodies of failures are written for their "
+                             "curls (default: beside the JUnit file, else ./conformance-replays)")
     args = parser.parse_args(argv)
     if args.workers < 1 or args.max_examples < 1:
         parser.error("--workers and --max-examples must be at least 1")
+    args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    if not args.phases or set(args.phases) - set(PHASES):
+        parser.error(f"--phases takes some of {', '.join(PHASES)}")
     if args.checks:
         args.checks = [c.strip() for c in args.checks.split(",") if c.strip()]
         unknown = sorted(set(args.checks) - set(check_names()))
         if unknown:
             parser.error(f"unknown check(s): {', '.join(unknown)}")
     return args
-
-
-def progress(event: events.EngineEvent) -> None:
-    """One line per phase, so a long run shows where it is."""
-    if isinstance(event, events.PhaseFinished) and event.phase.is_enabled:
-        print(f"  {event.phase.name.value}: {event.status.value}", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,8 +107,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                     logging.getLogger(noisy).setLevel(logging.CRITICAL)
             print(f"target {target.base_url} (mode {target.mode}"
                   f"{', embedded mock' if target.embedded else ''})", flush=True)
+            document, source = fetch_spec(target)
+            operations = list(operation_facts(document))
+            print(f"spec: {source}", flush=True)
+            sanity = probe(target, [f.path for f in operations if f.is_page])
+            print(sanity.message, flush=True)
+            if not sanity.ok:
+                return 2
+            replay_dir = args.replay_dir or (
+                Path(f"{args.junit_xml}.replays") if args.junit_xml else None)
             report = run(target, seed=args.seed, max_examples=args.max_examples, only=args.checks,
-                         workers=args.workers, on_event=progress)
+                         workers=args.workers, allow_gaps=args.allow_gaps, phases=args.phases,
+                         replay_dir=replay_dir,
+                         on_event=Progress(sum(target.allows(f.method) for f in operations)))
     except ValueError as exc:  # two tenants are needed
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -97,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.junit_xml:
         report.write_junit(args.junit_xml)
         print(f"JUnit XML: {args.junit_xml}")
-    return 0 if report.ok else 1
+    return report.exit_code
 
 
 if __name__ == "__main__":

@@ -124,10 +124,6 @@ def replay(case: Case, *, token: str | None, path_parameters: dict[str, Any] | N
     return again, again.call()
 
 
-def curl(case: Case) -> str:
-    return case.as_curl_command()
-
-
 def challenge(response: Response) -> tuple[str, dict[str, str]] | None:
     """The scheme and auth-params of `WWW-Authenticate` (RFC 6750 §3), or None if absent."""
     value = header(response, "WWW-Authenticate")
@@ -198,9 +194,12 @@ def www_authenticate_on_401_403(ctx: CheckContext, response: Response, case: Cas
     credentials and with a malformed token: both must be 401 with the right challenge.
     """
     if response.status_code in (401, 403):
-        # The header as sent: generation may put anything in it, and anything but nothing is a
-        # token (G-1); an empty header is no authentication information (RFC 6750 §3.1).
-        sent_token = bool((response.request.headers.get("Authorization") or "").strip())
+        # The header as sent: generation may put anything in it. Only a Bearer credential is a
+        # token (G-1); no header, an empty one or another scheme (Basic, …) is no bearer
+        # authentication information, answered without an error code (RFC 6750 §3.1).
+        raw = response.request.headers.get("Authorization") or ""
+        given = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+        sent_token = given.strip().partition(" ")[0].lower() == "bearer"
         problem = challenge_problem(response, sent_token=sent_token)
         if problem:
             raise MissingWwwAuthenticate(operation=case.operation.label, message=problem)
@@ -208,16 +207,16 @@ def www_authenticate_on_401_403(ctx: CheckContext, response: Response, case: Cas
     if not is_success(response.status_code) or not _run(case).claim(("g1", case.operation.label)):
         return True
     for token in (None, MALFORMED_TOKEN):
-        sent, answer = replay(case, token=token)
+        _, answer = replay(case, token=token)
         if answer.status_code != 401:
             raise MissingWwwAuthenticate(
                 operation=case.operation.label,
                 message=f"{'no' if token is None else 'a malformed'} token: expected 401, got "
-                        f"{answer.status_code}\n\n{curl(sent)}")
+                        f"{answer.status_code}", requests=[answer.request])
         problem = challenge_problem(answer, sent_token=token is not None)
         if problem:
-            raise MissingWwwAuthenticate(operation=case.operation.label,
-                                         message=f"{problem}\n\n{curl(sent)}")
+            raise MissingWwwAuthenticate(operation=case.operation.label, message=problem,
+                                         requests=[answer.request])
     return None
 
 
@@ -248,14 +247,13 @@ def scopes_enforced(ctx: CheckContext, response: Response, case: Case) -> bool |
     tenant = subject_of(bearer_of(case)) or subject_of(run.target.token_a)
     assert tenant is not None
     token = run.target.mint(tenant, [s for s in run.all_scopes if s not in facts.scopes])
-    sent, answer = replay(case, token=token)
+    _, answer = replay(case, token=token)
     wanted = " ".join(facts.scopes)
-    reproduce = f"(token: every scope but {wanted})\n{curl(sent)}"
     if answer.status_code != 403:
         raise ScopeNotEnforced(
             operation=case.operation.label,
-            message=f"without `{wanted}` the request got {answer.status_code}, expected 403"
-                    f"\n\n{reproduce}")
+            message=f"without `{wanted}` the request got {answer.status_code}, expected 403",
+            requests=[answer.request])
     parsed = challenge(answer)
     params = parsed[1] if parsed else {}
     if (parsed is None or parsed[0].lower() != "bearer"
@@ -264,8 +262,8 @@ def scopes_enforced(ctx: CheckContext, response: Response, case: Case) -> bool |
         raise ScopeNotEnforced(
             operation=case.operation.label,
             message=f"403 without `WWW-Authenticate: Bearer error=\"insufficient_scope\", "
-                    f"scope=\"{wanted}\"` (got {header(answer, 'WWW-Authenticate')!r})"
-                    f"\n\n{reproduce}")
+                    f"scope=\"{wanted}\"` (got {header(answer, 'WWW-Authenticate')!r})",
+            requests=[answer.request])
     return None
 
 
@@ -280,12 +278,13 @@ def delete_twice_is_404(ctx: CheckContext, response: Response, case: Case) -> bo
     exempts DELETE itself, RFC 9110 §9.2.2 letting a repeat succeed; this contract does not)."""
     if case.method.upper() != "DELETE":
         return True
-    sent, answer = replay(case, token=bearer_of(case))
+    _, answer = replay(case, token=bearer_of(case))
     if answer.status_code != 404:
         raise DeleteNotFinal(
             operation=case.operation.label,
             message=f"first DELETE {response.status_code}, second DELETE "
-                    f"{answer.status_code}, expected 404\n\n{curl(sent)}")
+                    f"{answer.status_code}, expected 404",
+            requests=[response.request, answer.request])
     return None
 
 
@@ -324,22 +323,23 @@ def foreign_id_is_missing(ctx: CheckContext, response: Response, case: Case) -> 
     foreign = tokens.get(subject_of(bearer_of(case)))
     if foreign is None or not run.claim(("g3", facts.label, tuple(sorted(ids)))):
         return True
-    sent, answer = replay(case, token=foreign)
+    _, answer = replay(case, token=foreign)
     random_ids = {name: str(uuid.uuid4()) for name in case.path_parameters}
-    sent_missing, missing = replay(case, token=foreign, path_parameters=random_ids)
-    reproduce = f"other tenant:\n{curl(sent)}\nrandom id:\n{curl(sent_missing)}"
+    _, missing = replay(case, token=foreign, path_parameters=random_ids)
+    shown = [answer.request, missing.request]  # the other tenant, then a random id
     if answer.status_code != 404:
         raise ForeignIdDistinguishable(
             operation=case.operation.label,
-            message=f"the other tenant got {answer.status_code} for this id, expected 404"
-                    f"\n\n{reproduce}")
+            message=f"the other tenant got {answer.status_code} for this id, expected 404",
+            requests=shown)
     all_ids = ids | set(random_ids.values())
     if (missing.status_code != answer.status_code
             or _without_ids(answer, all_ids) != _without_ids(missing, all_ids)):
         raise ForeignIdDistinguishable(
             operation=case.operation.label,
             message=f"foreign id: {answer.status_code} {answer.content[:300]!r}\n"
-                    f"missing id: {missing.status_code} {missing.content[:300]!r}\n\n{reproduce}")
+                    f"missing id: {missing.status_code} {missing.content[:300]!r}",
+            requests=shown)
     return None
 
 

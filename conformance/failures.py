@@ -7,6 +7,9 @@ Schemathesis's custom range (`ST9xx`) and are never renumbered.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from schemathesis.core.failures import Failure, Severity
 
 __all__ = [
@@ -26,9 +29,13 @@ class ConformanceFailure(Failure):
     rule: str = ""
     default_severity: Severity = Severity.HIGH  # a failure type that leaks data says CRITICAL
 
-    def __init__(self, *, operation: str, message: str, case_id: str | None = None) -> None:
+    def __init__(self, *, operation: str, message: str, case_id: str | None = None,
+                 requests: Sequence[Any] = ()) -> None:
         super().__init__(operation=operation, message=message, case_id=case_id,
                          severity=self.default_severity)
+        # The requests that show it, in order (`requests.PreparedRequest`s the check sent):
+        # the report prints each as one runnable curl (conformance/replay.py).
+        self.requests = list(requests)
 
 
 class ProblemDetailsViolation(ConformanceFailure):

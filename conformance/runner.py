@@ -28,14 +28,18 @@ import schemathesis
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.engine import events, from_schema
 
+from conformance import applicability
 from conformance import checks as custom_checks
 from conformance.context import RunContext
+from conformance.graph import Graph
+from conformance.graph import install as install_graph
+from conformance.replay import Replayer
 from conformance.report import Report, ReportBuilder
 from conformance.targets import Target
 from conformance.transport import GuardedTransport, Ledger, install
 from contract.spec import HTTP_METHODS
 
-__all__ = ["CONFIG_FILE", "DEFAULT_MAX_EXAMPLES", "SPEC_PATH", "load_spec", "run"]
+__all__ = ["CONFIG_FILE", "DEFAULT_MAX_EXAMPLES", "SPEC_PATH", "fetch_spec", "load_spec", "run"]
 
 CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
 SPEC_PATH = "/api/v1/openapi.json"
@@ -43,25 +47,36 @@ DEFAULT_MAX_EXAMPLES = 50
 IDENTITIES = ("tenant_a", "tenant_b")
 # Checks that send methods the spec does not list: never against production.
 WRITING_CHECKS = ("unsupported_method",)
+PHASES = ("examples", "coverage", "fuzzing", "stateful")  # Schemathesis's, all on by default
 
 
-def load_spec(target: Target, *, timeout: float = 10.0) -> dict[str, Any]:
-    """The OpenAPI document the target serves, or the repository's own when it serves none."""
+def fetch_spec(target: Target, *, timeout: float = 10.0) -> tuple[dict[str, Any], str]:
+    """The OpenAPI document the target serves, or the repository's own when it serves none;
+    and which of the two it is, in words."""
     try:
         answer = httpx.get(target.root_url + SPEC_PATH, timeout=timeout)
         document = answer.json() if answer.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
         document = None
     if isinstance(document, dict) and "openapi" in document:
-        return document
+        return document, f"the spec the target serves at {SPEC_PATH}"
     from contract.spec import load_spec as load_repository_spec  # the spec/ of this repository
 
-    return load_repository_spec()
+    return load_repository_spec(), f"this repository's spec/ (the target serves none at " \
+                                   f"{SPEC_PATH})"
+
+
+def load_spec(target: Target, *, timeout: float = 10.0) -> dict[str, Any]:
+    """The OpenAPI document the target serves, or the repository's own when it serves none."""
+    return fetch_spec(target, timeout=timeout)[0]
 
 
 def _config(target: Target, *, wfc_file: Path, seed: int, max_examples: int,
-            workers: int, checks: Collection[str]) -> dict[str, Any]:
+            workers: int, checks: Collection[str],
+            phases: Collection[str] = PHASES) -> dict[str, Any]:
     config = tomllib.loads(CONFIG_FILE.read_text(encoding="utf-8"))
+    for phase in set(PHASES) - set(phases):
+        config.setdefault("phases", {}).setdefault(phase, {})["enabled"] = False
     for name in set(check_names()) - set(checks):
         config.setdefault("checks", {}).setdefault(name, {})["enabled"] = False
     config.update({"base-url": target.base_url, "seed": seed, "workers": workers})
@@ -69,11 +84,9 @@ def _config(target: Target, *, wfc_file: Path, seed: int, max_examples: int,
     config.setdefault("auth", {})["wfc"] = {
         "path": str(wfc_file), "user": IDENTITIES[0], "peers": list(IDENTITIES)}
     if target.mode == "production":
-        enabled = config.setdefault("checks", {})
         for name in WRITING_CHECKS:
-            enabled.setdefault(name, {})["enabled"] = False
-        phases = config.setdefault("phases", {})
-        phases.setdefault("coverage", {})["unexpected-methods"] = []
+            config.setdefault("checks", {}).setdefault(name, {})["enabled"] = False
+        config.setdefault("phases", {}).setdefault("coverage", {})["unexpected-methods"] = []
     return config
 
 
@@ -121,6 +134,10 @@ def run(
     spec: Mapping[str, Any] | None = None,
     on_event: Callable[[events.EngineEvent], None] | None = None,
     only: Collection[str] | None = None,
+    allow_gaps: bool = False,
+    replay_dir: Path | None = None,
+    build_graph: bool = True,
+    phases: Collection[str] = PHASES,
 ) -> Report:
     """Run every phase and check (or `only` these checks) against `target`; never raises for
     what the target does."""
@@ -128,18 +145,37 @@ def run(
     document = dict(spec) if spec is not None else load_spec(target)
     context = RunContext.from_spec(target, document)
     ledger = Ledger() if target.mode == "sandbox" else None
-    operations = [f.label for f in context.operations.values() if target.allows(f.method)]
+    allowed = [f for f in context.operations.values() if target.allows(f.method)]
+    operations = [f.label for f in allowed]
     checks = [name for name in check_names() if only is None or name in only]
     report = Report(base_url=target.base_url, mode=target.mode, seed=seed,
-                    max_examples=max_examples, operations=operations, checks=checks)
-    builder = ReportBuilder(report)
+                    max_examples=max_examples, operations=operations, checks=checks,
+                    expected=applicability.expected(checks, allowed),
+                    needs={name: applicability.needs(name) for name in checks},
+                    allow_gaps=allow_gaps)
+    replayer = Replayer(target, replay_dir or Path("conformance-replays"))
+    replayer.all_scopes = set(context.all_scopes)
+    builder = ReportBuilder(report, replayer)
+    graph = Graph(target, seed, on_create=ledger.add if ledger is not None else None)
     try:
+        if target.mode == "production":
+            report.graph.append("not built (production is read-only): item reads, scopes "
+                                "and tenant isolation are exercised only on rows that "
+                                "already exist, and no write is exercised at all")
+        elif build_graph:
+            graph.build()
+            built = sum(len(rows) for rows in graph.rows.values())
+            report.graph.append(f"{built} rows built through the API in 2 tenants")
+        report.graph += graph.problems
         with tempfile.TemporaryDirectory(prefix="conformance-") as tmp:
             config = schemathesis.Config.from_dict(_config(
                 target, wfc_file=_write_identities(target, Path(tmp)), seed=seed,
-                max_examples=max_examples, workers=workers, checks=checks))
+                max_examples=max_examples, workers=workers, checks=checks, phases=phases))
             schema = schemathesis.openapi.from_dict(_allowed(document, target), config=config)
-            install(schema, context, GuardedTransport(target, ledger))
+            install(schema, context, GuardedTransport(
+                target, ledger, on_created=graph.record if graph.rows else None))
+            if graph.rows:
+                install_graph(schema, graph)
             stream = from_schema(schema).execute()
             try:
                 for event in stream:
@@ -152,8 +188,10 @@ def run(
                     pass
                 raise
     finally:
+        graph.close()
         if ledger is not None:
             report.created = len(ledger.created)
             report.leftovers = ledger.clean_up(context)
+    report.graph += [p for p in graph.problems if p not in report.graph]
     report.skipped.update(context.skipped)
     return report

@@ -13,8 +13,9 @@ and our checks' replays — through `schema.transport.send()`. `install()` gives
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,10 +42,13 @@ class Created:
     id: str | None  # the new row's id, from the 201 body
     body: Any  # the POST's JSON body (a link is deleted with the same body)
     authorization: str | None  # the tenant that owns it
+    delete_url: str | None = None  # known beforehand (the data graph): no need to ask the spec
 
     def undo(self, operations: Mapping[tuple[str, str], OperationFacts]
              ) -> tuple[str, Any] | None:
         """The DELETE (url, json body) that removes it, from the spec; None if there is none."""
+        if self.delete_url is not None:
+            return self.delete_url, None
         item = next((p for (m, p) in operations
                      if m == "DELETE" and p.startswith(self.path + "/{") and p.endswith("}")
                      and p.count("/") == self.path.count("/") + 1), None)
@@ -79,6 +83,14 @@ class Ledger:
         with self._lock:
             self.created.append(entry)
 
+    def add(self, post_url: str, path: str, row_id: str, token: str) -> None:
+        """A row the run created outside Schemathesis (the data graph, conformance/graph.py)."""
+        with self._lock:
+            # Every resource of the graph has the contract's `DELETE /<resource>/{id}`.
+            self.created.append(Created(post_url=post_url, path=path, id=row_id, body=None,
+                                        authorization=f"Bearer {token}",
+                                        delete_url=f"{post_url.rstrip('/')}/{row_id}"))
+
     def clean_up(self, context: RunContext, *, timeout: float = 10.0) -> list[str]:
         """Delete what was created, newest first; returns what could not be deleted."""
         leftovers: list[str] = []
@@ -105,11 +117,13 @@ class Ledger:
 class GuardedTransport(RequestsTransport):
     """`requests` transport that refuses unsafe methods on production and logs creations."""
 
-    def __init__(self, target: Target, ledger: Ledger | None = None) -> None:
+    def __init__(self, target: Target, ledger: Ledger | None = None,
+                 on_created: Callable[[Any], None] | None = None) -> None:
         super().__init__()
         self._copy_serializers_from(REQUESTS_TRANSPORT)
         self.target = target
         self.ledger = ledger
+        self.on_created = on_created  # the body of every 201 (the data graph's known ids)
 
     def send(self, case: Case[Any], *, session: requests.Session | None = None,
              **kwargs: Any) -> Response:
@@ -118,6 +132,9 @@ class GuardedTransport(RequestsTransport):
         response = super().send(case, session=session, **kwargs)
         if self.ledger is not None:
             self.ledger.record(case, response)
+        if self.on_created is not None and response.status_code == 201:
+            with contextlib.suppress(ValueError):  # a 201 without a JSON body names no id
+                self.on_created(response.json())
         return response
 
 

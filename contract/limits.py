@@ -20,6 +20,8 @@ __all__ = [
     "G_5_KEY_MAX_LENGTH",
     "G_5_KEY_MIN_LENGTH",
     "G_5_REPLAY_WINDOW",
+    "G_12_BODY_TIMEOUT_SECONDS",
+    "G_12_MAX_JSON_DEPTH",
     "TAX_2_MAX_RATE",
     "TAX_2_MIN_RATE",
 ]
@@ -44,3 +46,11 @@ TAX_2_MAX_RATE: Final = Decimal(100)
 
 # RULE ATT-1: an uploaded file is at most 10 MB (10 MiB); over it, 413.
 ATT_1_MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
+
+# RULE G-12: a JSON body nests at most this deep (the spec's deepest body, a bill's
+# allocations, is 3 levels); deeper is 400, refused as it is parsed.
+G_12_MAX_JSON_DEPTH: Final = 32
+
+# RULE G-12: a request body not complete this many seconds after the request arrived is cut
+# with 408 (a slow client never holds the server).
+G_12_BODY_TIMEOUT_SECONDS: Final = 30.0

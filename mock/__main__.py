@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import signal
 import sys
@@ -15,7 +14,7 @@ from types import FrameType
 import uvicorn
 
 from fixtures import seed, tokens
-from mock import faults, requestlog, seeding, statefile
+from mock import faults, frontdoor, requestlog, seeding, statefile
 from mock.app import create_app, new_store
 
 
@@ -37,13 +36,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              f"(make selfcheck); known: {', '.join(sorted(faults.BY_NAME))}")
     parser.add_argument("--validate-responses", action="store_true",
                         help="check every response against the spec (slower)")
-    parser.add_argument("--state-file", type=Path, metavar="PATH",
-                        help="load the whole state from PATH at start (no demo seed then) and "
-                             "save it there on shutdown and every --state-interval seconds")
-    parser.add_argument("--state-interval", type=float, default=statefile.DEFAULT_INTERVAL,
+    parser.add_argument("--db", "--state-file", dest="db", type=Path, metavar="PATH",
+                        help="keep the state in the SQLite database PATH: loaded at start (no "
+                             "demo seed then), every write on disk before its answer is sent")
+    # Accepted for scripts written for the periodic saves of the JSON state file; unused:
+    # every write is now saved before it is answered.
+    parser.add_argument("--state-interval", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--body-timeout", type=float, default=frontdoor.BODY_TIMEOUT,
                         metavar="SECONDS",
-                        help="how often to save the state file (0: only on shutdown); "
-                             f"default {statefile.DEFAULT_INTERVAL:g}")
+                        help="cut a request whose body is not complete within SECONDS with "
+                             f"408 (default {frontdoor.BODY_TIMEOUT:g})")
     parser.add_argument("--log-format", choices=requestlog.FORMATS, default="text",
                         help="one line per request, as text or JSON (on stderr)")
     parser.add_argument("--quiet", action="store_true",
@@ -73,22 +75,11 @@ def banner(base: str, secret: str) -> str:
 
 
 class _Terminated(BaseException):
-    """SIGTERM, turned into an exception so the final state save still runs."""
+    """SIGTERM, turned into an exception so the database is closed cleanly."""
 
 
 def _terminate(_signum: int, _frame: FrameType | None) -> None:
     raise _Terminated
-
-
-async def _serve(server: uvicorn.Server, saver: statefile.AutoSaver | None) -> None:
-    task = asyncio.create_task(saver.run()) if saver else None
-    try:
-        await server.serve()
-    finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,18 +91,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"python -m mock: {exc}", file=sys.stderr)
         return 2
+    journal = None
     try:  # a bad file is refused before the (slower) app is built
-        state = statefile.read(args.state_file) \
-            if args.state_file is not None and args.state_file.exists() else None
+        if args.db is not None:
+            journal = statefile.open_journal(args.db, store)
         app = create_app(store, secret=args.secret, admin=not args.no_admin,
                          validate_responses=args.validate_responses,
-                         request_log=None if args.quiet else args.log_format)
-        if state is not None:
-            statefile.restore(state, store, app.idempotency)
+                         request_log=None if args.quiet else args.log_format,
+                         body_timeout=args.body_timeout, journal=journal)
     except statefile.StateFileError as exc:
-        print(f"python -m mock: cannot start from the state file: {exc}", file=sys.stderr)
+        print(f"python -m mock: cannot start from the state file {exc}", file=sys.stderr)
         return 2
-    loaded = state is not None
+    loaded = journal is not None and journal.restored
     if loaded and args.seed_size:
         print("python -m mock: --seed-size is ignored: the state file was loaded",
               file=sys.stderr)
@@ -121,46 +112,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.seed_size:
             seeding.apply(store.tenant(tokens.TENANT_A),
                           seed.large_dataset(tokens.TENANT_A, args.seed_size))
+    if journal is not None:
+        journal.flush()  # the demo seed, in one transaction, before the first request
     seeding.freeze()  # the seeded or restored rows, and the app itself, are there to stay
-    if not args.quiet:
-        requestlog.configure(args.log_format, level)
-        requestlog.lean_records()
+    # --quiet drops the access lines only: every 500 is still logged, with its traceback.
+    requestlog.configure(args.log_format, level, access=not args.quiet)
+    requestlog.lean_records()
 
     base = f"http://{args.host}:{args.port}"
     print(banner(base, args.secret), flush=True)
-    saver = None
-    if args.state_file is not None:
-        saver = statefile.AutoSaver(args.state_file, store, app.idempotency,
-                                    interval=args.state_interval)
-        what = "loaded from" if loaded else "will be saved to"
-        print(f"State {what} {args.state_file} (saved on exit"
-              + (f" and every {args.state_interval:g} s)" if args.state_interval > 0 else ")"),
+    if journal is not None:
+        what = "loaded from" if loaded else "kept in"
+        print(f"State {what} {args.db} (SQLite; every write is on disk before it is answered)",
               flush=True)
     server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port,
                                            log_level=level, access_log=False))
     # uvicorn re-raises the signal it stopped on once it has shut down; SIGTERM's default
-    # action would end the process before the final save, so it becomes an exception here.
+    # action would end the process before the database is closed, so it becomes an exception.
     signal.signal(signal.SIGTERM, _terminate)
-    saved = True
     try:
-        asyncio.run(_serve(server, saver))
+        asyncio.run(server.serve())
     except (KeyboardInterrupt, _Terminated):
         pass
     finally:
-        if saver is not None:
-            saved = _final_save(saver)
-    return 0 if saved else 1
-
-
-def _final_save(saver: statefile.AutoSaver) -> bool:
-    try:
-        saver.save_now()
-    except OSError as exc:
-        print(f"python -m mock: could not save the state to {saver.path}: {exc}",
-              file=sys.stderr, flush=True)
-        return False
-    print(f"State saved to {saver.path}", file=sys.stderr, flush=True)
-    return True
+        if journal is not None:
+            journal.close()
+    return 0
 
 
 if __name__ == "__main__":

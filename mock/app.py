@@ -27,9 +27,10 @@ from mock.domain.errors import DomainError
 from mock.domain.registry import TABLES
 from mock.errors import ApiProblem, problem_handler
 from mock.faults import PlainJsonErrors
-from mock.frontdoor import UPLOAD_BODY_LIMIT, FrontDoor, compile_paths
+from mock.frontdoor import BODY_TIMEOUT, UPLOAD_BODY_LIMIT, FrontDoor, compile_paths
 from mock.idempotency import IdempotencyCache, IdempotencyMiddleware
 from mock.requestlog import LogFormat, RequestLog
+from mock.statefile import Durable, Journal
 from mock.store import Store
 from mock.validation import VALIDATOR_MAP
 
@@ -49,13 +50,17 @@ def create_app(
     validate_responses: bool = False,
     admin: bool = True,
     request_log: LogFormat | None = None,
+    body_timeout: float = BODY_TIMEOUT,
+    journal: Journal | None = None,
 ) -> AsyncApp:
     """The mock app. `store` defaults to a fresh empty one; it is on `app.store`.
-    `request_log` ("text" | "json") adds one log line per request (`mock.requestlog`)."""
+    `request_log` ("text" | "json") adds one log line per request (`mock.requestlog`).
+    `journal` (`mock.statefile`) is loaded into the store and made the journal of record:
+    no response leaves before the writes made so far are in it."""
     store = store or new_store()
     spec = spec or load_spec()
     operations = list(iter_operations(spec))
-    cache = IdempotencyCache(store.clock.now)
+    cache = IdempotencyCache(store.clock.now, listener=store.changes.key)
 
     # Our AuthMiddleware replaces Connexion's security (it knows neither our 401/403 headers
     # nor per-operation scopes on an http bearer scheme); the docs are served by FrontDoor.
@@ -68,8 +73,11 @@ def create_app(
     )
 
     paths: dict[str, set[str]] = {}
+    bodies: dict[tuple[str, str], list[str]] = {}
     for op in operations:
         paths.setdefault(op.path, set()).add(op.method)
+        if content := op.op.get("requestBody", {}).get("content"):
+            bodies[(op.path, op.method)] = list(content)
     docs = docs_app()
     mounts: dict[str, Any] = {"/docs": docs, **dict.fromkeys(SPEC_PATHS, docs)}
     if admin:
@@ -82,8 +90,9 @@ def create_app(
     # Outermost of the two: `/api/v1/…` becomes `/v1/…` before the front door sees it.
     app.add_middleware(ApiV1Alias, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(FrontDoor, position=MiddlewarePosition.BEFORE_ROUTING, mounts=mounts,
-                       paths=compile_paths(BASE_PATH, paths), upload_paths=upload_paths,
-                       upload_limit=upload_limit)
+                       paths=compile_paths(BASE_PATH, paths, bodies),
+                       upload_paths=upload_paths, upload_limit=upload_limit,
+                       body_timeout=body_timeout)
     app.add_middleware(
         AuthMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, secret=secret,
         store=store, scopes={op.operation_id: op.required_scopes for op in operations},
@@ -97,9 +106,14 @@ def create_app(
     if request_log is not None:  # outermost, so it sees the status every error became
         app.add_middleware(RequestLog, position=MiddlewarePosition.BEFORE_EXCEPTION,
                            log_format=request_log)
+    if journal is not None:  # outermost of all: nothing is sent before it is durable
+        journal.attach(store, cache)
+        app.add_middleware(Durable, position=MiddlewarePosition.BEFORE_EXCEPTION,
+                           journal=journal)
 
     for exc_class in (ApiProblem, DomainError, ProblemException, HTTPException, Exception):
         app.add_error_handler(exc_class, problem_handler)
     app.store = store
     app.idempotency = cache
+    app.journal = journal
     return app

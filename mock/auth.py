@@ -20,6 +20,7 @@ import jwt
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock.errors import ApiProblem
+from mock.faults import unenforced_scopes
 from mock.store import Store
 
 if TYPE_CHECKING:
@@ -101,19 +102,22 @@ def verify(authorization: str | None, secret: str,
            faults: frozenset[str] = frozenset(), cache: TokenCache | None = None) -> Principal:
     """The principal of an `Authorization` header value, or a 401 ApiProblem. With `cache`
     (one per secret), a token that verified before skips the signature and claim parsing."""
-    if not authorization:
-        # RFC 6750 §3.1: no error code when the request carried no credentials at all.
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer":
+        # RFC 6750 §3.1: no error code when the request carried no bearer credentials — none
+        # at all, or another scheme (Basic, …) the client did not know was unsupported.
         raise ApiProblem(401, "unauthorized", "Send Authorization: Bearer <jwt>.",
                          headers={"WWW-Authenticate": 'Bearer realm="finance"'})
-    scheme, _, token = authorization.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    if not token:
         raise _invalid("The Authorization header must be 'Bearer <jwt>'.")
     if cache is not None and faults & _LOOSENING:
         cache = None
     if cache is not None and (known := cache.get(token)) is not None:
         return known
-    options: Options = {"require": ["sub"], "verify_aud": False}
+    # RFC 8725 §3.10 / G-1: a token that never expires is refused; PyJWT's own check would
+    # take `"exp": "99999999999"` (it calls int() on it), so the type is checked below too.
+    options: Options = {"require": ["sub", "exp"], "verify_aud": False}
     if "expired_token_accepted" in faults:  # FAULT
         options["verify_exp"] = False
     try:
@@ -124,8 +128,12 @@ def verify(authorization: str | None, secret: str,
         raise _invalid(_EXPIRED) from None
     except jwt.ImmatureSignatureError:
         raise _invalid(_IMMATURE) from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise _invalid(f"The token has no {exc.claim} claim.") from None
     except jwt.InvalidTokenError:
         raise _invalid("The token is malformed, badly signed or not HS512.") from None
+    if not _numeric(claims["exp"]):
+        raise _invalid("The token's exp is not a number (a NumericDate, RFC 7519).")
     try:
         tenant = str(uuid.UUID(str(claims["sub"])))
     except ValueError:
@@ -138,6 +146,10 @@ def verify(authorization: str | None, secret: str,
     if cache is not None:
         cache.put(token, principal, claims)
     return principal
+
+
+def _numeric(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _unsigned(token: str) -> bool:
@@ -179,14 +191,18 @@ class AuthMiddleware:
         if operation_id is None:
             await self.app(scope, receive, send)
             return
-        header = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                header = value.decode("latin-1")
-                break
+        sent = [value for name, value in scope["headers"] if name == b"authorization"]
+        if len(sent) > 1:  # which one counts would be a guess (RFC 9110 §5.3: not a list)
+            raise ApiProblem(400, "bad_request", "Send one Authorization header, not "
+                                                 f"{len(sent)}.")
+        header = sent[0].decode("latin-1") if sent else None
         principal = verify(header, self.secret, self.store.faults, self.tokens)
         if "scopes_not_enforced" not in self.store.faults:
-            require_scopes(principal, self.scopes.get(operation_id, ()))
+            required = self.scopes.get(operation_id, ())
+            if self.store.faults:  # FAULT <resource>_write_scope_unenforced
+                ignored = unenforced_scopes(self.store.faults)
+                required = tuple(s for s in required if s not in ignored)
+            require_scopes(principal, required)
         context = scope.setdefault("extensions", {}).setdefault(CONTEXT, {})
         context["principal"] = principal
         # G-3 by construction: the handler gets this tenant's store, never the whole store.

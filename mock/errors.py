@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +15,10 @@ from starlette.exceptions import HTTPException
 from mock.domain import errors as domain
 
 PROBLEM_JSON = "application/problem+json"
+# Every 500, with its traceback and request id (`mock.requestlog.configure` gives it a handler
+# whatever the access log does; without one, Python's last-resort handler prints it).
+ERROR_LOG = logging.getLogger("mock.errors")
+REQUEST_ID_HEADER = "X-Request-Id"
 PROBLEM_BASE = "https://api.finance.kobana.com.br/problems/"
 
 TITLES: dict[int, str] = {
@@ -75,8 +81,11 @@ def problem_body(status: int, code: str, detail: str, **extensions: Any) -> dict
     return body
 
 
-def render(exc: BaseException) -> tuple[int, dict[str, str], bytes]:
-    """Turn any exception into (status, headers, body bytes) of a problem+json answer."""
+def render(exc: BaseException, *, method: str = "-", path: str = "-"
+           ) -> tuple[int, dict[str, str], bytes]:
+    """Turn any exception into (status, headers, body bytes) of a problem+json answer. An
+    unexpected one is a 500: logged with its traceback under a new request id, which the
+    answer carries too (body `request_id`, header X-Request-Id)."""
     headers: dict[str, str] = {}
     if isinstance(exc, ApiProblem):
         status, body = exc.status, problem_body(exc.status, exc.code, exc.detail, **exc.extensions)
@@ -99,9 +108,21 @@ def render(exc: BaseException) -> tuple[int, dict[str, str], bytes]:
         headers.update(exc.headers or {})
     else:
         status = 500
-        body = problem_body(500, "internal_error", "The mock hit an unexpected error.")
+        request_id = uuid.uuid4().hex
+        ERROR_LOG.error("%s %s answered 500 request_id=%s", method, path, request_id,
+                        exc_info=(type(exc), exc, exc.__traceback__),
+                        extra={"request_id": request_id, "method": method, "path": path})
+        body = problem_body(500, "internal_error",
+                            f"The mock hit an unexpected error; its log has the traceback "
+                            f"under request_id {request_id}.", request_id=request_id)
+        headers[REQUEST_ID_HEADER] = request_id
     headers["Content-Type"] = PROBLEM_JSON
-    return status, headers, json.dumps(body, ensure_ascii=False).encode()
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate echoed from the request: escape it instead
+        data = json.dumps(body).encode()
+    return status, headers, data
 
 
 def _code_for_status(status: int) -> str:
@@ -121,7 +142,7 @@ def _code_for_status(status: int) -> str:
 
 async def problem_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """The one error handler registered on the app, for every exception class."""
-    status, headers, body = render(exc)
+    status, headers, body = render(exc, method=_request.method, path=_request.url.path)
     content_type = headers.pop("Content-Type")
     return ConnexionResponse(
         status_code=status, body=body, headers=headers, mimetype=content_type,

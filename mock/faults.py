@@ -46,6 +46,12 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("deleted_still_readable", "delete", "G-10",
           "a deleted row is still answered by GET"),
     Fault("scopes_not_enforced", "auth", "G-2", "any valid token may call any operation"),
+    Fault("payables_write_scope_unenforced", "auth", "G-2",
+          "payables are written without `finance.payables.write` (other resources still ask)"),
+    Fault("receivables_write_scope_unenforced", "auth", "G-2",
+          "receivables are written without `finance.receivables.write` (others still ask)"),
+    Fault("transactions_write_scope_unenforced", "auth", "G-2",
+          "transactions are written without `finance.transactions.write` (others still ask)"),
     Fault("alg_none_accepted", "auth", "G-1", "unsigned `alg: none` tokens are accepted"),
     Fault("expired_token_accepted", "auth", "G-1", "expired tokens are accepted"),
     Fault("errors_not_problem_json", "errors", "G-6",
@@ -62,8 +68,56 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("nominal_ignores_interest", "rules", "PAY-7",
           "nominal_amount leaves out interest_amount"),
     Fault("upload_limit_ignored", "rules", "ATT-1", "uploads over 10 MB are stored"),
+    # -- TRX, PAY/REC, ATT: one fault per rule the suites check over HTTP ---------------------
+    Fault("transaction_account_of_other_company", "rules", "TRX-1",
+          "a transaction may post to an account of another company"),
+    Fault("transaction_id_and_name_accepted", "rules", "TRX-2",
+          "a transaction with both `<x>_id` and `<x>_name` is created (the name ignored)"),
+    Fault("transaction_patch_moves_account", "rules", "TRX-3",
+          "PATCH of a transaction writes `financial_account_id`"),
+    Fault("auto_transaction_deletable", "rules", "TRX-4",
+          "DELETE of an auto-created transaction answers 204 and removes it"),
+    Fault("auto_transaction_drifts", "rules", "TRX-5",
+          "editing a settled bill's amount leaves its auto transaction at the old amount"),
+    Fault("person_not_required", "rules", "PAY-1",
+          "a payable or receivable without person_id or person_name is created"),
+    Fault("rateio_sum_unchecked", "rules", "PAY-2",
+          "cost_centers[] allocations need not add up to the amount (or to 100%)"),
+    Fault("installment_remainder_dropped", "rules", "PAY-3",
+          "installments are equal shares rounded down: the remainder cent is lost"),
+    Fault("new_bill_takes_status", "rules", "PAY-4",
+          "POST /payables and /receivables store the `status` sent instead of `pending`"),
+    Fault("cancel_settled_bill", "rules", "PAY-6",
+          "a settled bill can be cancelled directly, its auto transaction kept"),
+    Fault("attachments_count_zero", "rules", "PAY-8",
+          "payable and receivable rows say `attachments_count: 0` whatever is linked"),
+    Fault("delete_keeps_auto_transaction", "rules", "PAY-9",
+          "deleting a settled bill leaves its auto transaction behind"),
+    Fault("patch_writes_is_reconciled", "rules", "PAY-10",
+          "PATCH of a payable or receivable writes the response-only `is_reconciled`"),
+    Fault("name_ignores_polarity", "rules", "PAY-11",
+          "receivables find or create `debit` categories and `cost` cost centers by name"),
+    Fault("download_url_relative", "rules", "ATT-2",
+          "attachment metadata carries a relative `download_url`"),
+    Fault("download_always_attachment", "rules", "ATT-3",
+          "downloads are always `Content-Disposition: attachment`, PDFs and images too"),
+    Fault("link_twice_201", "rules", "ATT-4",
+          "linking an attachment to the same row again answers 201 (a duplicate link)"),
+    Fault("delete_linked_attachment", "rules", "ATT-5",
+          "DELETE of a linked attachment answers 204 and drops its links"),
 )
 BY_NAME = {fault.name: fault for fault in CATALOGUE}
+# fault -> the one write scope it stops asking for: a defect confined to one resource, which a
+# suite only catches if it really exercises that resource's writes.
+UNENFORCED_WRITE_SCOPES = {
+    f"{resource}_write_scope_unenforced": f"finance.{resource}.write"
+    for resource in ("payables", "receivables", "transactions")
+}
+
+
+def unenforced_scopes(names: frozenset[str]) -> frozenset[str]:
+    """The scopes the faults `names` stop asking for (empty when none is on)."""
+    return frozenset(scope for name, scope in UNENFORCED_WRITE_SCOPES.items() if name in names)
 
 
 def parse(names: str | Iterable[str] | None) -> frozenset[str]:

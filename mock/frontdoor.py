@@ -1,4 +1,4 @@
-"""What happens before Connexion routes a request: the mock's own pages, 405s, body limits.
+"""What happens before Connexion routes a request: the mock's own pages, 405s, and every body.
 
 - `/__mock/…` (admin) and `/docs`, `/api/v1/openapi.{json,yaml}` are served by small Starlette
   apps mounted here, outside the public API.
@@ -9,22 +9,40 @@
   body, or one longer than it declared. Nothing here buffers: the multipart validator
   (`mock.validation`) spools the file part to disk as the chunks pass, so an oversized upload
   costs about one chunk of memory, never the body.
+- Bodies are judged here, for every operation the spec gives a request body, current and
+  future: a body whose `Content-Type` is missing or not one the operation declares is 415
+  (Connexion 3.3 would skip validation and hand the raw bytes to the handler); a JSON body is
+  read whole and must pass `mock.strictjson` (UTF-8, no lone surrogate, bounded depth, no
+  duplicate key, no NUL) — 400/422 before anything can be stored. The check runs when the body
+  is first read, after auth, so 401/403 still come first.
+- A body not complete within `body_timeout` seconds of the request's arrival is cut with 408
+  and the connection closed; waiting for it never holds up other requests (it is an `await`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from python_multipart.multipart import parse_options_header
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contract.limits import ATT_1_MAX_UPLOAD_BYTES
+from contract.limits import (
+    ATT_1_MAX_UPLOAD_BYTES,
+    G_12_BODY_TIMEOUT_SECONDS,
+    G_12_MAX_JSON_DEPTH,
+)
+from mock import strictjson
 from mock.errors import ApiProblem
 
 JSON_BODY_LIMIT = 1024 * 1024
 # ATT-1's 10 MB file, plus room for the multipart framing and the title.
 UPLOAD_BODY_LIMIT = ATT_1_MAX_UPLOAD_BYTES + 64 * 1024
+# The default; `create_app(body_timeout=…)` and `python -m mock --body-timeout` change it.
+BODY_TIMEOUT = G_12_BODY_TIMEOUT_SECONDS
+JSON_TYPES = frozenset({"application/json"})
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,8 @@ class PathMethods:
     # The path's first two segments when both are literal (`("v1", "transactions")`): only
     # a request path that starts with them can match, so the 405 check looks at few patterns.
     head: tuple[str, str] | None = None
+    # method -> the media types its request body may have (none: no body declared).
+    bodies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _head(path: str) -> tuple[str, str] | None:
@@ -41,21 +61,31 @@ def _head(path: str) -> tuple[str, str] | None:
     return (parts[1], parts[2]) if len(parts) > 2 else None
 
 
-def compile_paths(base_path: str, paths: Mapping[str, Iterable[str]]) -> list[PathMethods]:
+def compile_paths(base_path: str, paths: Mapping[str, Iterable[str]],
+                  bodies: Mapping[tuple[str, str], Iterable[str]] | None = None
+                  ) -> list[PathMethods]:
+    """The spec's paths as patterns; `bodies` maps (path template, method) to the media types
+    the operation's request body declares."""
     out = []
+    bodies = bodies or {}
     for template, methods in paths.items():
         regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(base_path + template))
         head = _head(base_path + template)
+        declared = {m: tuple(t.lower() for t in bodies[(template, m)])
+                    for m in methods if (template, m) in bodies}
         out.append(PathMethods(re.compile(f"^{regex}/?$"), tuple(sorted(methods)),
-                               None if head is None or "{" in "".join(head) else head))
+                               None if head is None or "{" in "".join(head) else head,
+                               declared))
     return out
 
 
 class FrontDoor:
     def __init__(self, app: ASGIApp, *, mounts: Mapping[str, ASGIApp],
                  paths: list[PathMethods], upload_paths: Iterable[str] = (),
-                 upload_limit: int = UPLOAD_BODY_LIMIT) -> None:
+                 upload_limit: int = UPLOAD_BODY_LIMIT,
+                 body_timeout: float = BODY_TIMEOUT) -> None:
         self.upload_limit = upload_limit
+        self.body_timeout = body_timeout
         self.app = app
         self.mounts = dict(mounts)
         self.paths = paths
@@ -79,6 +109,7 @@ class FrontDoor:
                 return
         head = _head(path)
         candidates = self._by_head.get(head, ()) if head is not None else ()
+        declared: tuple[str, ...] = ()
         for known in (*candidates, *self._anywhere):
             if known.pattern.match(path):
                 if scope["method"] not in known.methods:
@@ -87,10 +118,15 @@ class FrontDoor:
                         f"{scope['method']} is not defined for this path.",
                         headers={"Allow": ", ".join(known.methods)},
                     )
+                declared = known.bodies.get(scope["method"], ())
                 break
         limit = self.upload_limit if (scope["method"] == "POST" and path in self.upload_paths) \
             else JSON_BODY_LIMIT
-        await self.app(scope, _capped(scope, receive, limit), send)
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
+        incoming = _capped(scope, _timed(receive, deadline, self.body_timeout), limit)
+        if declared:
+            incoming = _judged(scope, incoming, declared)
+        await self.app(scope, incoming, send)
 
 
 def _too_large(limit: int) -> ApiProblem:
@@ -117,3 +153,96 @@ def _capped(scope: Scope, receive: Receive, limit: int) -> Receive:
         return message
 
     return receive_capped
+
+
+def _timed(receive: Receive, deadline: float, timeout: float) -> Receive:
+    """`receive`, cut with 408 while the body is still incomplete at `deadline`. Once the body
+    is whole, later calls (a server waiting for the disconnect) are not timed."""
+    complete = False
+
+    async def receive_timed() -> Message:
+        nonlocal complete
+        if complete:
+            return await receive()
+        try:
+            async with asyncio.timeout_at(deadline):  # no extra task, unlike wait_for
+                message = await receive()
+        except TimeoutError:
+            raise ApiProblem(408, "request_timeout",
+                             f"The request body did not arrive within {timeout:g} seconds.",
+                             headers={"Connection": "close"}) from None
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            complete = True
+        return message
+
+    return receive_timed
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    return next((v for k, v in scope["headers"] if k == name), None)
+
+
+def _has_body(scope: Scope) -> bool:
+    length = _header(scope, b"content-length")
+    if length is not None:
+        return length.strip() not in (b"", b"0")
+    return _header(scope, b"transfer-encoding") is not None
+
+
+def _media_type(scope: Scope, declared: tuple[str, ...]) -> str:
+    """The declared media type the request's Content-Type names, or 415."""
+    raw = _header(scope, b"content-type")
+    mime, params = parse_options_header(raw) if raw else (b"", {})
+    given = mime.decode("latin-1").lower()
+    charset = params.get(b"charset", b"utf-8").decode("latin-1").lower()
+    json_ok = given in JSON_TYPES and charset in ("utf-8", "utf8")
+    if given in declared and (given not in JSON_TYPES or json_ok):
+        return given
+    accepted = ", ".join(declared)
+    detail = (f"This operation takes a body of type {accepted}; the request sent "
+              + (f"{raw.decode('latin-1')!r}." if raw else "no Content-Type."))
+    accept_header = "Accept-Patch" if scope["method"] == "PATCH" else "Accept-Post"
+    raise ApiProblem(415, "unsupported_media_type", detail, headers={accept_header: accepted})
+
+
+def _judged(scope: Scope, receive: Receive, declared: tuple[str, ...]) -> Receive:
+    """The body of an operation that declares one: its Content-Type checked, and a JSON body
+    read whole and vetted by `mock.strictjson` before anything downstream sees a byte of it
+    (then handed on as one message). Runs on the first read, so auth answers first."""
+    checked = False
+
+    async def receive_judged() -> Message:
+        nonlocal checked
+        if checked:
+            return await receive()
+        checked = True
+        if not _has_body(scope):
+            return await receive()
+        if _media_type(scope, declared) not in JSON_TYPES:
+            return await receive()
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return message  # the client went away
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        raw = b"".join(chunks)
+        if raw.strip():
+            try:
+                strictjson.loads(raw, max_depth=G_12_MAX_JSON_DEPTH)
+            except strictjson.JsonRefused as exc:
+                raise _refused(exc) from None
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return receive_judged
+
+
+def _refused(exc: strictjson.JsonRefused) -> ApiProblem:
+    if exc.kind == "invalid":
+        field_name = exc.field or "body"
+        return ApiProblem(422, "validation_failed",
+                          f"The request body is invalid: {field_name} {exc.reason}.",
+                          errors=[{"field": field_name, "message": exc.reason}])
+    return ApiProblem(400, "malformed_body", f"The request body is refused: {exc.reason}.")

@@ -42,10 +42,13 @@ class IdempotencyCache:
     """Entries in insertion order; with one TTL that is also expiry order, so eviction pops
     from the front and memory stays bounded by the traffic of one TTL window."""
 
-    def __init__(self, now: Callable[[], datetime], ttl: timedelta = G_5_REPLAY_WINDOW) -> None:
+    def __init__(self, now: Callable[[], datetime], ttl: timedelta = G_5_REPLAY_WINDOW,
+                 listener: Callable[[str, str], None] | None = None) -> None:
         self._now = now
         self._ttl = ttl
         self._entries: OrderedDict[tuple[str, str], Entry] = OrderedDict()
+        # Told of every entry finished or dropped (the journal, `mock.statefile`).
+        self._listener = listener or (lambda _tenant, _key: None)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -62,6 +65,16 @@ class IdempotencyCache:
         self.evict()
         return self._entries.get((tenant, key))
 
+    def peek(self, tenant: str, key: str) -> Entry | None:
+        """The entry as it is, expired or not (the journal reads it from another thread)."""
+        return self._entries.get((tenant, key))
+
+    def finish(self, tenant: str, key: str, entry: Entry, body: bytes) -> None:
+        """The answer is complete: from now on it is what a replay returns."""
+        entry.body = body
+        entry.done = True
+        self._listener(tenant, key)
+
     def begin(self, tenant: str, key: str, fingerprint: str) -> Entry:
         entry = Entry(fingerprint=fingerprint, expires_at=self._now() + self._ttl)
         self._entries[(tenant, key)] = entry
@@ -76,9 +89,12 @@ class IdempotencyCache:
         self._entries[(tenant, key)] = entry
 
     def abandon(self, tenant: str, key: str) -> None:
-        self._entries.pop((tenant, key), None)
+        if self._entries.pop((tenant, key), None) is not None:
+            self._listener(tenant, key)
 
     def clear(self) -> None:
+        for tenant, key in list(self._entries):
+            self._listener(tenant, key)
         self._entries.clear()
 
 
@@ -91,14 +107,10 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
-async def _send_problem(send: Send, exc: BaseException) -> tuple[int, list[tuple[bytes, bytes]],
-                                                                 bytes]:
-    status, headers, body = render(exc)
-    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
     await send({"type": "http.response.start", "status": status,
-                "headers": [*raw, (b"content-length", str(len(body)).encode())]})
+                "headers": [*headers, (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
-    return status, raw, body
 
 
 class IdempotencyMiddleware:
@@ -140,10 +152,7 @@ class IdempotencyMiddleware:
             if entry.fingerprint != print_ and "idempotency_mismatch_replayed" not in self.faults:
                 raise ApiProblem(422, "idempotency_key_reused",
                                  "This Idempotency-Key was used for a different request.")
-            await send({"type": "http.response.start", "status": entry.status,
-                        "headers": [*entry.headers, REPLAYED,
-                                    (b"content-length", str(len(entry.body)).encode())]})
-            await send({"type": "http.response.body", "body": entry.body})
+            await _send(send, entry.status, [*entry.headers, REPLAYED], entry.body)
             return
 
         entry = self.cache.begin(tenant, key, print_)
@@ -156,6 +165,10 @@ class IdempotencyMiddleware:
                                  if k.lower() not in UNREPLAYED]
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Finished before the last byte goes out, so a journal that makes the
+                    # answer durable before sending it (`mock.statefile`) holds the key too.
+                    self.cache.finish(tenant, key, entry, b"".join(chunks))
             await send(message)
 
         try:
@@ -164,10 +177,13 @@ class IdempotencyMiddleware:
             if entry.status:  # the answer had already started: nothing sound to remember
                 self.cache.abandon(tenant, key)
                 raise
-            entry.status, entry.headers, body_bytes = await _send_problem(send, exc)
-            chunks = [body_bytes]
+            status, headers, body = render(exc, method=scope["method"], path=scope["path"])
+            entry.status = status
+            entry.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+            self.cache.finish(tenant, key, entry, body)
+            await _send(send, entry.status, entry.headers, body)
         except BaseException:  # cancelled (client gone): forget the key, let it be retried
             self.cache.abandon(tenant, key)
             raise
-        entry.body = b"".join(chunks)
-        entry.done = True
+        if not entry.done:
+            self.cache.finish(tenant, key, entry, b"".join(chunks))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock.auth import CONTEXT
+from mock.errors import ERROR_LOG
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -112,15 +113,43 @@ def lean_records() -> None:
     logging.logMultiprocessing = False
 
 
+class JsonErrorFormatter(logging.Formatter):
+    """A 500 as one JSON line: time, level, request id, method, path, message, traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps({
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "request_id": getattr(record, "request_id", None),
+            "method": getattr(record, "method", None),
+            "path": getattr(record, "path", None),
+            "message": record.getMessage(),
+            "traceback": self.formatException(record.exc_info) if record.exc_info else None,
+        }, ensure_ascii=False)
+
+
+def _only(logger: logging.Logger, handler: logging.Handler | None, level: str | int) -> None:
+    for old in list(logger.handlers):
+        logger.removeHandler(old)
+    if handler is not None:
+        logger.addHandler(handler)
+    logger.setLevel(level.upper() if isinstance(level, str) else level)
+    logger.propagate = False
+
+
 def configure(log_format: LogFormat, level: str | int = logging.INFO,
-              stream: SupportsWrite[str] | None = None) -> logging.Handler:
-    """Give `mock.requests` one stderr handler: text lines with a time, or bare JSON lines."""
+              stream: SupportsWrite[str] | None = None, *, access: bool = True
+              ) -> logging.Handler:
+    """Give `mock.requests` one stderr handler (text lines with a time, or bare JSON lines;
+    none with `access=False`, i.e. `--quiet`), and `mock.errors` one in the same format:
+    every 500's traceback and request id is logged, whatever the access log does."""
     handler: logging.Handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter(
         "%(message)s" if log_format == "json" else "%(asctime)s %(message)s"))
-    for old in list(LOGGER.handlers):
-        LOGGER.removeHandler(old)
-    LOGGER.addHandler(handler)
-    LOGGER.setLevel(level.upper() if isinstance(level, str) else level)
-    LOGGER.propagate = False
+    _only(LOGGER, handler if access else None, level)
+    errors: logging.Handler = logging.StreamHandler(stream)
+    errors.setFormatter(JsonErrorFormatter() if log_format == "json"
+                        else logging.Formatter("%(asctime)s ERROR %(message)s"))
+    _only(ERROR_LOG, errors, logging.ERROR)
     return handler

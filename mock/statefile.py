@@ -1,22 +1,41 @@
-"""`python -m mock --state-file PATH`: the whole mock state saved to, and loaded from, one file.
+"""`python -m mock --db PATH` (or `--state-file PATH`): a SQLite journal of record.
 
-What is saved: every tenant's tables (live rows and tombstones, internal tables included), its
-attachment blobs, the finished entries of the idempotency cache, the cursor secret (so cursors
-handed out before a restart keep working) and the clock's offset. Indexes are not saved: they
-are rebuilt by inserting the rows again, in their original order.
+Every response is sent only after the writes committed before it are in the database: "every
+2xx is on disk before it is sent". The in-memory store and its indexes stay the read path;
+start-up loads them from the database. Without a database the mock is memory only.
 
-The file is JSON with explicit, tagged encodings (no pickle: loading never runs code named by
-the file). A row is a slotted dataclass of `mock.domain`; a table lists its row classes once,
-with their field names, and each row as a list of values. Values that JSON has no type for are
-tagged objects: `{"$dec": "10.50"}`, `{"$b64": "…"}`, `{"$dt": "…"}`, `{"$date": "…"}`,
-`{"$tuple": […]}`, `{"$set": […]}`, `{"$map": [[k, v], …]}`, `{"$obj": "mod:Class", "f": {…}}`.
-Plain dicts never hold a `$` key, so the tags are unambiguous.
+How: the store marks what each write touches (`mock.store.Changes`: row, blob and
+idempotency keys); `Durable`, the outermost middleware, holds each response's first message
+until `Journal.commit` has written every mark so far in one SQLite transaction. The commit
+runs in a worker thread, so the event loop serves other requests during the fsync, and a
+commit takes every mark waiting, so concurrent writers share one fsync (group commit).
 
-Writes are atomic: a temporary file in the same directory, flushed and fsync'ed, then
-`os.replace`d over the old one (and the directory fsync'ed), so a crash mid-write leaves the
-previous file whole. A file with another `version`, or one that does not parse, is refused
-with `StateFileError` (and `python -m mock` exits non-zero) rather than half-loaded.
-The file holds the cursor secret and the stored responses: it is written with mode 0600.
+The database (standard `sqlite3`, WAL) is a plain file: `sqlite3 PATH` reads it.
+
+    meta(key, value)          format, version, cursor_secret (hex), clock_offset_seconds
+    rows(tenant, resource, id, seq, state, type, data)
+                              one row of the mock per line; state 'live' or 'deleted' (a soft
+                              delete, PER-5); type the row's class; data its fields as JSON;
+                              seq the order rows were first written (restored in that order)
+    blobs(tenant, id, content)                 attachment bytes
+    idempotency(tenant, key, fingerprint, expires_at, status, headers, body)
+                              the finished answers replayed for an Idempotency-Key (G-5)
+
+`synchronous = FULL`: in WAL mode SQLite then fsyncs the WAL at every commit, so a committed
+write survives a power loss or an OS crash as well as a killed process. NORMAL would fsync
+only at checkpoints: still safe against SIGKILL (the WAL is in the OS's cache), but the last
+commits could be lost to a power cut — and "on disk" is the promise made to a 2xx.
+
+A file that is not SQLite, another application's database, another format version, or a
+damaged row (a wrong value type, nesting past a bound, a duplicate id, a clock offset out of
+range) is refused with `StateFileError` naming the file and the reason, before anything is
+written to it; `python -m mock` exits 2. The file holds the cursor secret and stored
+responses: it is created with mode 0600.
+
+Row values are JSON with explicit tags (no pickle: loading never runs code named by the file):
+`{"$dec": "10.50"}`, `{"$b64": "…"}`, `{"$dt": "…"}`, `{"$date": "…"}`, `{"$tuple": […]}`,
+`{"$set": […]}`, `{"$map": [[k, v], …]}`, `{"$obj": "mod:Class", "f": {…}}`. Plain dicts
+never hold a `$` key, so the tags are unambiguous.
 """
 
 from __future__ import annotations
@@ -28,31 +47,63 @@ import dataclasses
 import importlib
 import json
 import logging
+import math
 import os
-import tempfile
+import sqlite3
 import threading
+import types
+import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock import strictjson
+from mock.errors import ApiProblem, render
 from mock.idempotency import Entry, IdempotencyCache
-from mock.store import Store
+from mock.store import Store, TakenChanges
 
 FORMAT = "smart-finance-mock-state"
-# Bump on any change a reader of the previous version would misread.
-VERSION = 1
-DEFAULT_INTERVAL = 30.0
+# Bump on any change a reader of the previous version would misread. (Version 1 was a JSON
+# document; version 2 is this SQLite database.)
+VERSION = 2
 # Row classes may only come from the mock's own packages: the file names classes by path.
 TRUSTED_PREFIX = "mock."
+# How deep a row's JSON may nest (a row holds a list of small objects at most).
+MAX_ROW_DEPTH = 32
+# The clock may be moved ahead (/__mock/clock) by up to about a century; more is damage.
+MAX_CLOCK_OFFSET_SECONDS = 100 * 366 * 24 * 3600.0
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _PLAIN = (str, int, bool, float, type(None))
 LOGGER = logging.getLogger("mock.statefile")
 
+SCHEMA: dict[str, str] = {
+    "meta": "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "rows": "CREATE TABLE rows (tenant TEXT NOT NULL, resource TEXT NOT NULL, id TEXT NOT NULL, "
+            "seq INTEGER NOT NULL, state TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, "
+            "PRIMARY KEY (tenant, resource, id))",
+    "blobs": "CREATE TABLE blobs (tenant TEXT NOT NULL, id TEXT NOT NULL, content BLOB NOT NULL, "
+             "PRIMARY KEY (tenant, id))",
+    "idempotency": "CREATE TABLE idempotency (tenant TEXT NOT NULL, key TEXT NOT NULL, "
+                   "fingerprint TEXT NOT NULL, expires_at TEXT NOT NULL, "
+                   "status INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL, "
+                   "PRIMARY KEY (tenant, key))",
+}
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "meta": ("key", "value"),
+    "rows": ("tenant", "resource", "id", "seq", "state", "type", "data"),
+    "blobs": ("tenant", "id", "content"),
+    "idempotency": ("tenant", "key", "fingerprint", "expires_at", "status", "headers", "body"),
+}
+STATES = ("live", "deleted")
+
 
 class StateFileError(Exception):
-    """The state file cannot be used: unreadable, corrupt, or from an incompatible version."""
+    """The state file cannot be used: not SQLite, not ours, another version, or damaged."""
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -159,217 +210,502 @@ def _build(cls: type, names: list[str], values: list[Any]) -> Any:
     return obj
 
 
-# -- the state <-> a JSON document -------------------------------------------------------------
 
 
-def _encode_rows(rows: list[Any], types: dict[type, int], shapes: list[dict[str, Any]]
-                 ) -> list[list[Any]]:
-    out = []
-    for row in rows:
-        cls = type(row)
-        index = types.get(cls)
-        if index is None:
-            index = types[cls] = len(shapes)
-            shapes.append({"class": _class_path(cls),
-                           "fields": [f.name for f in dataclasses.fields(cls)]})
-        out.append([index, *(encode(getattr(row, name)) for name in shapes[index]["fields"])])
-    return out
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether a decoded field value has its field's declared type. Hand-written because row
+    fields use a handful of plain types (str, int, bool, Decimal, unions with None, small
+    frozen dataclasses); a validation library would also run `__post_init__` on the rows."""
+    if hint is Any or isinstance(hint, typing.TypeVar):
+        return True
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_conforms(value, a) for a in args)
+    if hint is None or hint is type(None):
+        return value is None
+    if origin is typing.Literal:
+        return value in args
+    if hint is bool:
+        return type(value) is bool
+    if hint is int:
+        return type(value) is int
+    if hint is float:
+        return type(value) in (int, float)
+    if origin in (list, tuple, set, frozenset):
+        if not isinstance(value, origin):
+            return False
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            return len(value) == len(args) and all(map(_conforms, value, args))
+        return not args or all(_conforms(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and (not args or all(
+            _conforms(k, args[0]) and _conforms(v, args[1]) for k, v in value.items()))
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True  # a construct rows do not use (Callable, …): not checked
 
 
-def snapshot(store: Store, cache: IdempotencyCache | None = None) -> dict[str, Any]:
-    """The whole state as a JSON-ready document, taken under the store's lock."""
-    with store.lock:
-        tenants: dict[str, Any] = {}
-        for tenant_id in store.tenant_ids:
-            ts = store.tenant(tenant_id)
-            tables: dict[str, Any] = {}
-            for name, table in ts.tables.items():
-                types: dict[type, int] = {}
-                shapes: list[dict[str, Any]] = []
-                rows = _encode_rows(list(table.rows.values()), types, shapes)
-                tombstones = _encode_rows(list(table.tombstones.values()), types, shapes)
-                if rows or tombstones:
-                    tables[name] = {"types": shapes, "rows": rows, "tombstones": tombstones}
-            tenants[tenant_id] = {
-                "tables": tables,
-                "blobs": {key: encode(blob) for key, blob in ts.blobs.items()},
-            }
-        offset = store.clock.offset
-        entries = cache.items() if cache is not None else []
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "cursor_secret": encode(store.cursors.secret),
-        "clock_offset_seconds": offset.total_seconds(),
-        "tenants": tenants,
-        "idempotency": [
-            {"tenant": tenant, "key": key, "fingerprint": e.fingerprint,
-             "expires_at": e.expires_at.isoformat(), "status": e.status,
-             "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in e.headers],
-             "body": encode(e.body)}
-            for (tenant, key), e in entries if e.done  # one still running is not a result yet
-        ],
-    }
+_HINTS: dict[type, dict[str, Any]] = {}
 
 
-def _decode_rows(raw_rows: list[Any], shapes: list[tuple[type, list[str]]]) -> list[Any]:
-    return [_build(shapes[raw[0]][0], shapes[raw[0]][1], [decode(v) for v in raw[1:]])
-            for raw in raw_rows]
+def _hints(cls: type) -> dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
 
 
-def restore(doc: dict[str, Any], store: Store, cache: IdempotencyCache | None = None) -> None:
-    """Load a document from `snapshot` into an empty store (and cache).
+def _row(cls: type, data: dict[str, Any]) -> Any:
+    """A row of `cls` from its saved fields, each of its declared type, without running
+    `__init__`/`__post_init__` (the row was valid when written). A field the file lacks takes
+    its default; an unknown one is refused."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise StateFileError(f"{cls.__qualname__} has no field {', '.join(sorted(unknown))}")
+    obj: Any = object.__new__(cls)
+    hints = _hints(cls)
+    for name, f in fields.items():
+        if name in data:
+            value = decode(data[name])
+            if not _conforms(value, hints.get(name, Any)):
+                raise StateFileError(
+                    f"{cls.__qualname__}.{name} should be {_type_name(hints[name])}, "
+                    f"not {type(value).__name__} ({value!r:.60})")
+        elif f.default is not dataclasses.MISSING:
+            value = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            value = f.default_factory()
+        else:
+            raise StateFileError(f"{cls.__qualname__} lacks the field {name!r}")
+        object.__setattr__(obj, name, value)
+    return obj
 
-    Everything is decoded before the store is touched, so a bad file changes nothing.
-    """
+
+def _type_name(hint: Any) -> str:
+    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
+
+
+def _row_json(row: Any) -> str:
+    return json.dumps({f.name: encode(getattr(row, f.name)) for f in dataclasses.fields(row)},
+                      separators=(",", ":"), ensure_ascii=False)
+
+
+# -- reading a database -----------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Loaded:
+    """Everything read from a database, decoded and checked, not yet in any store."""
+
+    cursor_secret: bytes
+    clock_offset: float
+    # tenant -> resource -> rows in `seq` order, as (live?, row)
+    rows: dict[str, dict[str, list[tuple[bool, Any]]]]
+    blobs: dict[str, dict[str, bytes]]
+    entries: list[tuple[str, str, Entry]]
+    last_seq: int
+
+
+def _check_file(path: Path) -> bool:
+    """False for a new database (no file, or an empty one); refuses what is not SQLite."""
     try:
-        secret = decode(doc["cursor_secret"])
-        offset = float(doc.get("clock_offset_seconds", 0.0))
-        tenants: dict[str, tuple[dict[str, tuple[list[Any], list[Any]]], dict[str, bytes]]] = {}
-        known = {spec.resource for spec in store.specs}
-        for tenant_id, raw in doc["tenants"].items():
-            tables = {}
-            for name, raw_table in raw["tables"].items():
-                if name not in known:
-                    raise StateFileError(f"the file has a table {name!r} this mock does not have")
-                shapes = [(_class_at(s["class"]), list(s["fields"])) for s in raw_table["types"]]
-                tables[name] = (_decode_rows(raw_table["rows"], shapes),
-                                _decode_rows(raw_table["tombstones"], shapes))
-            blobs = {key: decode(blob) for key, blob in raw["blobs"].items()}
-            tenants[tenant_id] = (tables, blobs)
-        entries = [(e["tenant"], e["key"], e["fingerprint"],
-                    datetime.fromisoformat(e["expires_at"]), int(e["status"]),
-                    [(k.encode("latin-1"), v.encode("latin-1")) for k, v in e["headers"]],
-                    decode(e["body"]))
-                   for e in doc.get("idempotency", [])]
-    except StateFileError:
-        raise
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        raise StateFileError(f"the state file is corrupt ({type(exc).__name__}: {exc})") \
-            from None
-    if not isinstance(secret, bytes):
-        raise StateFileError("the state file is corrupt (cursor_secret is not bytes)")
-
-    with store.lock:
-        store.reset()
-        store.cursors.secret = secret
-        if offset > 0:
-            store.clock.advance(offset)
-        for tenant_id, (tables, blobs) in tenants.items():
-            ts = store.tenant(tenant_id)
-            for name, (rows, tombstones) in tables.items():
-                table = ts.tables[name]
-                for row in rows:
-                    table.insert(row)
-                for row in tombstones:
-                    table.tombstones[row.id] = row
-            ts.blobs.update(blobs)
-    if cache is not None:
-        cache.clear()
-        for tenant, key, fingerprint, expires_at, status, headers, body in sorted(
-                entries, key=lambda e: e[3]):
-            cache.restore(tenant, key, Entry(fingerprint=fingerprint, expires_at=expires_at,
-                                             status=status, headers=headers, body=body,
-                                             done=True))
-
-
-# -- the file ----------------------------------------------------------------------------------
-
-
-def dumps(doc: dict[str, Any]) -> bytes:
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that a reader (or a crash) sees the old or the new file,
-    never a mix: tmp file in the same directory (same filesystem), fsync, rename, fsync dir."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def read(path: Path) -> dict[str, Any]:
-    """The document in `path`, checked for format and version (not yet decoded)."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise StateFileError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
-        raise StateFileError(f"{path} is corrupt: it is not valid JSON (truncated or edited?)") \
-            from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise StateFileError(f"{path} is not a Smart Finance mock state file")
-    if doc.get("version") != VERSION:
-        raise StateFileError(
-            f"{path} was written in state format version {doc.get('version')!r}; this mock "
-            f"reads version {VERSION}. Move the file away (or delete it) to start afresh.")
-    return doc
-
-
-def save(path: Path, store: Store, cache: IdempotencyCache | None = None) -> None:
-    write_atomic(path, dumps(snapshot(store, cache)))
-
-
-def load(path: Path, store: Store, cache: IdempotencyCache | None = None) -> bool:
-    """Load `path` into the store if it exists; False when there is no file yet."""
-    if not Path(path).exists():
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
         return False
-    restore(read(path), store, cache)
+    except OSError as exc:
+        raise StateFileError(f"{path}: cannot read it ({exc.strerror})") from None
+    if not head:
+        return False
+    if head != SQLITE_MAGIC:
+        older = " (it looks like the JSON state file of an older mock)" \
+            if head.lstrip().startswith(b"{") else ""
+        raise StateFileError(f"{path}: not a SQLite database{older}; move it away or name "
+                             "another file")
     return True
 
 
-class AutoSaver:
-    """Saves the state every `interval` seconds (when it changed) and once more on shutdown.
+def _tables(conn: sqlite3.Connection, path: Path) -> set[str]:
+    try:
+        return {name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise StateFileError(f"{path}: the database is damaged ({exc})") from None
 
-    Saves never overlap: the periodic task and the final save share one lock. The snapshot is
-    taken under the store's lock; encoding and writing happen outside it.
-    """
 
-    def __init__(self, path: Path, store: Store, cache: IdempotencyCache | None,
-                 interval: float = DEFAULT_INTERVAL) -> None:
-        self.path = Path(path)
-        self.store = store
-        self.cache = cache
-        self.interval = interval
+def _unfinished(conn: sqlite3.Connection, tables: set[str]) -> bool:
+    """Our tables, all empty: a first start-up that ended before its first commit."""
+    return tables == set(SCHEMA) and not any(
+        conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in SCHEMA)
+
+
+def _verify_schema(conn: sqlite3.Connection, path: Path, tables: set[str], *,
+                   marked: bool = True) -> None:
+    if not set(SCHEMA) <= tables:
+        raise StateFileError(
+            f"{path}: a SQLite database, but not a Smart Finance mock state file (it has the "
+            f"tables {', '.join(sorted(tables))})")
+    for table, columns in COLUMNS.items():
+        have = tuple(r[1] for r in conn.execute(f"PRAGMA table_info({table})"))
+        if have != columns:
+            raise StateFileError(f"{path}: table {table} has the columns {', '.join(have)}, "
+                                 f"not {', '.join(columns)}")
+    if not marked:
+        return
+    meta = dict(conn.execute("SELECT key, value FROM meta"))
+    if meta.get("format") != FORMAT:
+        raise StateFileError(f"{path}: a SQLite database, but not a Smart Finance mock state "
+                             "file (no format mark in its meta table)")
+    if meta.get("version") != str(VERSION):
+        raise StateFileError(
+            f"{path}: written in state format version {meta.get('version')}; this mock reads "
+            f"version {VERSION}. Move the file away to start afresh.")
+
+
+def _read(conn: sqlite3.Connection, path: Path, known: set[str]) -> Loaded:
+    meta = dict(conn.execute("SELECT key, value FROM meta"))
+    try:
+        secret = bytes.fromhex(str(meta["cursor_secret"]))
+    except (KeyError, ValueError):
+        raise StateFileError(f"{path}: meta.cursor_secret is missing or not hex") from None
+    if len(secret) < 16:
+        raise StateFileError(f"{path}: meta.cursor_secret is shorter than 16 bytes")
+    try:
+        offset = float(meta.get("clock_offset_seconds", "0"))
+    except (TypeError, ValueError):
+        raise StateFileError(f"{path}: meta.clock_offset_seconds is not a number") from None
+    if not (math.isfinite(offset) and 0 <= offset <= MAX_CLOCK_OFFSET_SECONDS):
+        raise StateFileError(f"{path}: meta.clock_offset_seconds is {offset:g}, outside 0 .. "
+                             f"{MAX_CLOCK_OFFSET_SECONDS:g}")
+
+    rows: dict[str, dict[str, list[tuple[bool, Any]]]] = {}
+    seen: set[tuple[str, str, str]] = set()
+    last_seq = 0
+    for tenant, resource, row_id, seq, state, type_path, data in conn.execute(
+            "SELECT tenant, resource, id, seq, state, type, data FROM rows ORDER BY seq"):
+        where = f"row {resource}/{row_id} of tenant {tenant}"
+        if not all(isinstance(v, str) for v in (tenant, resource, row_id, type_path, data)) \
+                or type(seq) is not int:
+            raise StateFileError(f"{path}: {where} has a value of the wrong type")
+        if resource not in known:
+            raise StateFileError(f"{path}: {where}: this mock has no table {resource!r}")
+        if state not in STATES:
+            raise StateFileError(f"{path}: {where}: state {state!r} is not live or deleted")
+        if (tenant, resource, row_id) in seen:
+            raise StateFileError(f"{path}: {where} appears twice (duplicate row id)")
+        seen.add((tenant, resource, row_id))
+        try:
+            fields = strictjson.loads(data, max_depth=MAX_ROW_DEPTH)
+            if not isinstance(fields, dict):
+                raise StateFileError("its data is not a JSON object")
+            row = _row(_class_at(type_path), fields)
+        except strictjson.JsonRefused as exc:
+            raise StateFileError(f"{path}: {where}: its data is refused: {exc.reason}") from None
+        except StateFileError as exc:
+            raise StateFileError(f"{path}: {where}: {exc}") from None
+        except (TypeError, ValueError, KeyError, IndexError, ArithmeticError) as exc:
+            raise StateFileError(f"{path}: {where}: {type(exc).__name__}: {exc}") from None
+        if getattr(row, "id", None) != row_id:
+            raise StateFileError(f"{path}: {where}: its data says id {getattr(row, 'id', None)!r}")
+        rows.setdefault(tenant, {}).setdefault(resource, []).append((state == "live", row))
+        last_seq = max(last_seq, seq)
+
+    blobs: dict[str, dict[str, bytes]] = {}
+    for tenant, blob_id, content in conn.execute("SELECT tenant, id, content FROM blobs"):
+        if not (isinstance(tenant, str) and isinstance(blob_id, str)
+                and isinstance(content, bytes)):
+            raise StateFileError(f"{path}: blob {blob_id!r} has a value of the wrong type")
+        blobs.setdefault(tenant, {})[blob_id] = content
+
+    entries: list[tuple[str, str, Entry]] = []
+    for tenant, key, fingerprint, expires_at, status, headers, body in conn.execute(
+            "SELECT tenant, key, fingerprint, expires_at, status, headers, body "
+            "FROM idempotency ORDER BY expires_at"):
+        where = f"idempotency key {key!r} of tenant {tenant!r}"
+        try:
+            if not (isinstance(tenant, str) and isinstance(key, str)
+                    and isinstance(fingerprint, str) and isinstance(body, bytes)
+                    and type(status) is int and 100 <= status <= 599):
+                raise ValueError("a value of the wrong type")
+            expires = datetime.fromisoformat(str(expires_at))
+            if expires.tzinfo is None:
+                raise ValueError("expires_at has no time zone")
+            pairs = strictjson.loads(headers, max_depth=2)
+            if not (isinstance(pairs, list) and all(
+                    isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)
+                    for p in pairs)):
+                raise ValueError("headers is not a list of [name, value] pairs")
+        except (ValueError, TypeError) as exc:
+            raise StateFileError(f"{path}: {where}: {exc}") from None
+        entries.append((tenant, key, Entry(
+            fingerprint=fingerprint, expires_at=expires, status=status,
+            headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs],
+            body=body, done=True)))
+    return Loaded(secret, offset, rows, blobs, entries, last_seq)
+
+
+# -- the journal -------------------------------------------------------------------------------
+
+
+class Journal:
+    """The database behind one store: `open` it (checked and read), `attach` it to the store
+    (loaded, and changes tracked from then on), `commit` before each response, `close`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, loaded: Loaded | None) -> None:
+        self.path = path
+        self._conn = conn
+        self.loaded = loaded
+        self.store: Store | None = None
+        self.cache: IdempotencyCache | None = None
+        self._seq = loaded.last_seq if loaded else 0
         self._lock = threading.Lock()
-        self._last: bytes | None = None
-        self.saves = 0
+        self.durable = 0  # the `Changes.version` on disk
+        self._offset_written: float | None = None
+        self._meta: dict[str, str] = {}  # meta rows still to write (a new database's)
+        self.commits = 0
 
-    def save_now(self) -> bool:
-        """Write the state if it differs from the last write; True when it wrote."""
+    @property
+    def restored(self) -> bool:
+        """Whether the database held a state (False: a new one, to be seeded)."""
+        return self.loaded is not None
+
+    @classmethod
+    def open(cls, path: Path, known_tables: set[str]) -> Journal:
+        """Open (or create) the database at `path`; a file that exists is checked and read
+        whole before anything is written to it. `StateFileError` says why it cannot be used."""
+        path = Path(path)
+        exists = _check_file(path)
+        if not exists:
+            try:  # created 0600 before SQLite opens it; its -wal and -shm files follow suit
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            except OSError as exc:
+                raise StateFileError(f"{path}: cannot create it ({exc.strerror})") from None
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StateFileError(f"{path}: cannot open it ({exc})") from None
+        try:
+            tables = _tables(conn, path)
+            loaded = None
+            if tables and not _unfinished(conn, tables):
+                _verify_schema(conn, path, tables)
+                loaded = _read(conn, path, known_tables)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            if not tables:
+                conn.execute("BEGIN IMMEDIATE")
+                for statement in SCHEMA.values():
+                    conn.execute(statement)
+                conn.execute("COMMIT")
+            elif loaded is None:
+                _verify_schema(conn, path, tables, marked=False)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StateFileError(f"{path}: the database is damaged ({exc})") from None
+        except BaseException:
+            conn.close()
+            raise
+        return cls(path, conn, loaded)
+
+    def attach(self, store: Store, cache: IdempotencyCache) -> None:
+        """Load what was read into the (empty) store and cache, then track every change."""
+        self.store, self.cache = store, cache
+        loaded = self.loaded
+        with store.lock:
+            store.changes.enabled = False
+            if loaded is not None:
+                store.cursors.secret = loaded.cursor_secret
+                if loaded.clock_offset > 0:
+                    store.clock.advance(loaded.clock_offset)
+                for tenant, tables in loaded.rows.items():
+                    ts = store.tenant(tenant)
+                    for resource, rows in tables.items():
+                        table = ts.tables[resource]
+                        for live, row in rows:
+                            try:
+                                if live:
+                                    table.insert(row)
+                                else:
+                                    table.tombstones[row.id] = row
+                            except ValueError as exc:  # Table.insert: the id is taken
+                                raise StateFileError(f"{self.path}: {exc} (duplicate row id)"
+                                                     ) from None
+                for tenant, blobs in loaded.blobs.items():
+                    store.tenant(tenant).blobs.update(blobs)
+                now = store.clock.now()
+                for tenant, key, entry in loaded.entries:
+                    if entry.expires_at > now:
+                        cache.restore(tenant, key, entry)
+                self.loaded = dataclasses.replace(loaded, rows={}, blobs={}, entries=[])
+            store.changes.take()  # what loading marked is already on disk
+            store.changes.enabled = True
+        if loaded is None:
+            # Written with the first commit (the demo seed, if any): a start-up killed before
+            # it leaves a database that is still taken for new, never an empty "state".
+            self._meta = {"format": FORMAT, "version": str(VERSION),
+                          "cursor_secret": store.cursors.secret.hex()}
+        else:
+            self._offset_written = store.clock.offset.total_seconds()
+            with self._transaction():
+                self._conn.execute("DELETE FROM idempotency WHERE expires_at <= ?",
+                                   (store.clock.now().isoformat(),))
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Any:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def pending(self) -> bool:
+        """Whether anything changed since the last commit (cheap: no lock, no thread)."""
+        assert self.store is not None
+        return self.store.changes.version != self.durable or bool(self._meta) or \
+            self.store.clock.offset.total_seconds() != self._offset_written
+
+    async def commit(self) -> None:
+        """Make every change so far durable, off the event loop."""
+        if self.pending():
+            await asyncio.to_thread(self.flush)
+
+    def flush(self) -> None:
+        """Write every change marked so far in one transaction, and wait for it to be on disk.
+        Commits are serialised: one that returns has also seen every earlier one finish."""
+        store, cache = self.store, self.cache
+        assert store is not None and cache is not None, "attach() first"
         with self._lock:
-            data = dumps(snapshot(self.store, self.cache))
-            if data == self._last and self.path.exists():
-                return False
-            write_atomic(self.path, data)
-            self._last = data
-            self.saves += 1
-            return True
-
-    async def run(self) -> None:
-        """Save periodically until cancelled (runs beside the server in its event loop)."""
-        if self.interval <= 0:
-            return
-        while True:
-            await asyncio.sleep(self.interval)
+            with store.lock:
+                taken = store.changes.take()
+                batch = self._batch(store, cache, taken)
+                offset = store.clock.offset.total_seconds()
+            if not (batch or taken.cleared or self._meta) and offset == self._offset_written:
+                self.durable = taken.version
+                return
             try:
-                await asyncio.to_thread(self.save_now)
-            except Exception:  # a failed save (disk full, …) must not stop the next ones
-                LOGGER.exception("could not save the state to %s", self.path)
+                with self._transaction():
+                    self._apply(taken.cleared, batch, offset)
+            except BaseException:
+                store.changes.give_back(taken)
+                raise
+            self._offset_written = offset
+            self._meta = {}
+            self.durable = taken.version
+            self.commits += 1
+
+    def _batch(self, store: Store, cache: IdempotencyCache, taken: TakenChanges
+               ) -> list[tuple[str, tuple[Any, ...]]]:
+        """The SQL of the taken marks, read from the store as it is now (under its lock)."""
+        out: list[tuple[str, tuple[Any, ...]]] = []
+        for tenant, resource, row_id in taken.rows:
+            ts = store.find(tenant)
+            table = ts.tables[resource] if ts is not None else None
+            row = table.rows.get(row_id) if table is not None else None
+            state = "live"
+            if row is None and table is not None:
+                row, state = table.tombstones.get(row_id), "deleted"
+            if row is None:
+                out.append(("DELETE FROM rows WHERE tenant = ? AND resource = ? AND id = ?",
+                            (tenant, resource, row_id)))
+                continue
+            self._seq += 1
+            out.append(("INSERT INTO rows (tenant, resource, id, seq, state, type, data) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, resource, id) DO "
+                        "UPDATE SET state = excluded.state, type = excluded.type, "
+                        "data = excluded.data",
+                        (tenant, resource, row_id, self._seq, state, _class_path(type(row)),
+                         _row_json(row))))
+        for tenant, blob_id in taken.blobs:
+            ts = store.find(tenant)
+            blob = ts.blobs.get(blob_id) if ts is not None else None
+            if blob is None:
+                out.append(("DELETE FROM blobs WHERE tenant = ? AND id = ?", (tenant, blob_id)))
+            else:
+                out.append(("INSERT OR REPLACE INTO blobs (tenant, id, content) VALUES (?, ?, ?)",
+                            (tenant, blob_id, blob)))
+        for tenant, key in taken.keys:
+            entry = cache.peek(tenant, key)
+            if entry is None:
+                out.append(("DELETE FROM idempotency WHERE tenant = ? AND key = ?",
+                            (tenant, key)))
+            elif entry.done:
+                headers = json.dumps([[k.decode("latin-1"), v.decode("latin-1")]
+                                      for k, v in entry.headers])
+                out.append(("INSERT OR REPLACE INTO idempotency (tenant, key, fingerprint, "
+                            "expires_at, status, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (tenant, key, entry.fingerprint, entry.expires_at.isoformat(),
+                             entry.status, headers, entry.body)))
+        return out
+
+    def _apply(self, cleared: bool, batch: list[tuple[str, tuple[Any, ...]]],
+               offset: float) -> None:
+        conn = self._conn
+        if cleared:
+            for table in ("rows", "blobs", "idempotency"):
+                conn.execute(f"DELETE FROM {table}")
+        for sql, params in batch:
+            conn.execute(sql, params)
+        meta = dict(self._meta)
+        if offset != self._offset_written:
+            meta["clock_offset_seconds"] = repr(offset)
+        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", meta.items())
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def open_journal(path: Path, store: Store) -> Journal:
+    """`Journal.open` for the tables `store` has."""
+    return Journal.open(path, {spec.resource for spec in store.specs})
+
+
+class Durable:
+    """Holds each response's first message until the journal has committed every change made
+    so far; a commit that fails answers 503 instead (the change stays marked and is retried
+    by the next commit). Outermost in the app, so errors, the admin surface and idempotent
+    replays are covered alike."""
+
+    def __init__(self, app: ASGIApp, *, journal: Journal) -> None:
+        self.app = app
+        self.journal = journal
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        held: Message | None = None
+        failed = False
+
+        async def send_durable(message: Message) -> None:
+            nonlocal held, failed
+            if failed:
+                return
+            if message["type"] == "http.response.start":
+                held = message
+                return
+            if held is not None:
+                start, held = held, None
+                try:
+                    await self.journal.commit()
+                except Exception:
+                    LOGGER.exception("could not write to the state file %s", self.journal.path)
+                    failed = True
+                    status, headers, body = render(ApiProblem(
+                        503, "journal_unavailable",
+                        "The change could not be written to the state file; it was not saved "
+                        "durably. Retry later.", headers={"Retry-After": "1"}))
+                    await send({"type": "http.response.start", "status": status,
+                                "headers": [(k.lower().encode(), v.encode())
+                                            for k, v in headers.items()]})
+                    await send({"type": "http.response.body", "body": body})
+                    return
+                await send(start)
+            await send(message)
+
+        await self.app(scope, receive, send_durable)

@@ -56,6 +56,118 @@ DEFAULT_BLOB_CAP = 256 * 1024 * 1024
 INSERTION_ORDERED = frozenset({"created_at"})
 
 
+class Changes:
+    """What changed since the journal (`mock.statefile`) last took it: the keys of rows, blobs
+    and idempotency entries written, and whether the store was reset. Off (and free) unless a
+    journal enabled it. `version` counts changes, so a response can tell in O(1) whether
+    anything is waiting to be made durable. Marks come from the event loop and are taken from
+    a worker thread: its own small lock keeps the two apart."""
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.version = 0
+        self.cleared = False
+        self.rows: dict[tuple[str, str, str], None] = {}
+        self.blobs: dict[tuple[str, str], None] = {}
+        self.keys: dict[tuple[str, str], None] = {}
+        self._lock = threading.Lock()
+
+    def row(self, tenant: str, resource: str, row_id: str) -> None:
+        if self.enabled:
+            with self._lock:
+                self.rows[(tenant, resource, row_id)] = None
+                self.version += 1
+
+    def blob(self, tenant: str, key: str) -> None:
+        if self.enabled:
+            with self._lock:
+                self.blobs[(tenant, key)] = None
+                self.version += 1
+
+    def key(self, tenant: str, key: str) -> None:
+        """An idempotency entry was finished or dropped (`mock.idempotency`)."""
+        if self.enabled:
+            with self._lock:
+                self.keys[(tenant, key)] = None
+                self.version += 1
+
+    def reset(self) -> None:
+        """Everything went: what was marked before no longer matters."""
+        if self.enabled:
+            with self._lock:
+                self.cleared = True
+                self.rows, self.blobs, self.keys = {}, {}, {}
+                self.version += 1
+
+    def take(self) -> TakenChanges:
+        """The marks so far, and a clean slate for the next ones."""
+        with self._lock:
+            taken = TakenChanges(self.version, self.cleared, self.rows, self.blobs, self.keys)
+            self.cleared = False
+            self.rows, self.blobs, self.keys = {}, {}, {}
+            return taken
+
+    def give_back(self, taken: TakenChanges) -> None:
+        """Marks a failed write could not make durable: they are tried again next time."""
+        with self._lock:
+            self.cleared = self.cleared or taken.cleared
+            self.rows = {**taken.rows, **self.rows}
+            self.blobs = {**taken.blobs, **self.blobs}
+            self.keys = {**taken.keys, **self.keys}
+
+
+@dataclass(frozen=True)
+class TakenChanges:
+    version: int
+    cleared: bool
+    rows: dict[tuple[str, str, str], None]
+    blobs: dict[tuple[str, str], None]
+    keys: dict[tuple[str, str], None]
+
+
+class ReportingDict(dict[str, Any]):
+    """A dict that reports each key set or deleted: the tombstones and blobs, written rarely
+    and, in places, directly by the domain. (`rows` stays a plain dict: `Table` reports its
+    writes itself, off the hot path of reads.)"""
+
+    def __init__(self, report: Callable[[str], None]) -> None:
+        super().__init__()
+        self._report = report
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._report(key)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._report(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        had = key in self
+        value = super().pop(key, *default)
+        if had:
+            self._report(key)
+        return value
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def clear(self) -> None:
+        for key in list(self):
+            del self[key]
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def popitem(self) -> tuple[str, Any]:
+        key, value = super().popitem()
+        self._report(key)
+        return key, value
+
+
 @dataclass(frozen=True)
 class Filter:
     """A list filter: query parameter -> row attribute, equality (indexed) or contains.
@@ -317,14 +429,17 @@ class Table:
     """Rows of one resource in one tenant, with the indexes its sorts and filters need."""
 
     def __init__(self, spec: TableSpec, tables: Mapping[str, Table] | None = None,
-                 faults: frozenset[str] = frozenset()) -> None:
+                 faults: frozenset[str] = frozenset(), *, tenant: str = "",
+                 changes: Changes | None = None) -> None:
         self.spec = spec
         self.faults = faults  # mock.faults: named defects for the self-check, off by default
         # The tenant's other tables, for `join` filters.
         self.tables: Mapping[str, Table] = tables if tables is not None else {}
         self.rows: dict[str, Any] = {}
+        self.tenant = tenant
+        self.changes = changes or Changes()
         # Soft-deleted rows (PER-5) leave every index but stay resolvable for denormalised names.
-        self.tombstones: dict[str, Any] = {}
+        self.tombstones: dict[str, Any] = ReportingDict(self._changed)
         self._sorted: dict[str, SortedList | InsertionOrder | GroupedOrder] = {
             name: InsertionOrder(self, name) if name in INSERTION_ORDERED
             else GroupedOrder() if kind == "date" else SortedList()
@@ -352,7 +467,11 @@ class Table:
             raise ValueError(f"{self.spec.resource} already has a row {row.id}")
         self.rows[row.id] = row
         self._index(row)
+        self._changed(row.id)
         return row
+
+    def _changed(self, row_id: str) -> None:
+        self.changes.row(self.tenant, self.spec.resource, row_id)
 
     def update(self, row: R, changes: Mapping[str, Any]) -> R:
         """Apply attribute changes, keeping every index in step."""
@@ -363,11 +482,13 @@ class Table:
             setattr(row, attr, value)
         if touched:
             self._index(row, touched)
+        self._changed(row.id)
         return row
 
     def delete(self, row: Any, *, soft: bool = False) -> None:
         self._unindex(row)
         del self.rows[row.id]
+        self._changed(row.id)
         if soft or "deleted_still_readable" in self.faults:  # FAULT: hard deletes kept too
             self.tombstones[row.id] = row
 
@@ -531,8 +652,10 @@ class TenantStore:
         self.blob_cap = store.blob_cap
         self.tables: dict[str, Table] = {}
         for s in store.specs:
-            self.tables[s.resource] = Table(s, self.tables, store.faults)
-        self.blobs: dict[str, bytes] = {}
+            self.tables[s.resource] = Table(s, self.tables, store.faults, tenant=workspace_id,
+                                            changes=store.changes)
+        self.blobs: dict[str, bytes] = ReportingDict(
+            lambda key: store.changes.blob(workspace_id, key))
 
     def __getitem__(self, resource: str) -> Table:
         return self.tables[resource]
@@ -557,6 +680,8 @@ class Store:
         self.blob_cap = blob_cap
         self.lock = threading.RLock()
         self.cursors = CursorCodec()
+        # Marks of what changed, for the journal (`mock.statefile`); off without one.
+        self.changes = Changes()
         self._tenants: dict[str, TenantStore] = {}
 
     def tenant(self, workspace_id: str) -> TenantStore:
@@ -570,9 +695,14 @@ class Store:
     def tenant_ids(self) -> list[str]:
         return list(self._tenants)
 
+    def find(self, workspace_id: str) -> TenantStore | None:
+        """The tenant if it exists (never makes one)."""
+        return self._tenants.get(workspace_id)
+
     def reset(self) -> None:
         with self.lock:
             self._tenants.clear()
+            self.changes.reset()
 
 
 def _equals(attr: str, value: Any) -> Callable[[Any], bool]:

@@ -53,13 +53,142 @@ def compiled(schema: dict[str, t.Any]) -> t.Any:
     return validator
 
 
+# The spec's patterns, in words (a raw regex helps no one reading a 422). A pattern missing
+# here is shown as the regex itself, with the spec's example when it has one.
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+PATTERN_WORDS: dict[str, str] = {
+    UUID_PATTERN: "must be a UUID",
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "must be a date (YYYY-MM-DD)",
+    r"^([0-9]{14}|[0-9]{2}\.[0-9]{3}\.[0-9]{3}/[0-9]{4}-[0-9]{2})$":
+        "must match 12.345.678/0001-90 or 14 digits",
+    r"^[0-9]{14}$": "must be 14 digits",
+    r"^([0-9]{11}|[0-9]{14})$": "must be 11 digits (a CPF) or 14 digits (a CNPJ)",
+    r"^([0-9]{11}|[0-9]{14}|[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}|"
+    r"[0-9]{2}\.[0-9]{3}\.[0-9]{3}/[0-9]{4}-[0-9]{2})$":
+        "must match 123.456.789-09 or 12.345.678/0001-90, or be 11 or 14 digits",
+    r"^-?[0-9]+\.[0-9]{2}$": "must be an amount with two decimal places, such as 1500.00",
+    r"^[0-9]{1,13}(\.[0-9]{1,2})?$":
+        "must be an amount of at least 0 with at most two decimal places, such as 1500.00",
+    r"^(?!0+(\.0{1,2})?$)[0-9]{1,13}(\.[0-9]{1,2})?$":
+        "must be an amount greater than 0 with at most two decimal places, such as 1500.00",
+    r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$":
+        "must be an amount with at most two decimal places, such as -150.00",
+    r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$":
+        "must be a percentage from 0 to 100 with at most two decimal places",
+    r"^[0-9]{1,3}\.[0-9]{2}$": "must be a percentage with two decimal places, such as 12.50",
+    r"^[0-9a-f]{64}$": "must be 64 lowercase hexadecimal digits (a SHA-256)",
+    r"^[\x21-\x7E]+$": "must be printable ASCII characters without spaces",
+    r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$": "must be a MIME type, such as "
+                                                      "application/pdf",
+}
+FORMAT_WORDS = {
+    "uuid": "must be a UUID",
+    "date": "must be a date (YYYY-MM-DD)",
+    "date-time": "must be a date-time (RFC 3339, such as 2026-01-31T12:00:00Z)",
+    "email": "must be an email address",
+    "uri": "must be a URI",
+}
+TYPE_WORDS = {
+    "string": "a string", "integer": "an integer", "number": "a number",
+    "boolean": "true or false", "object": "an object", "array": "an array", "null": "null",
+}
+
+
+def _number(value: t.Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _types(value: t.Any) -> str:
+    names = [value] if isinstance(value, str) else list(value)
+    return " or ".join(TYPE_WORDS.get(n, n) for n in names)
+
+
+def _branch_error(error: ValidationError) -> ValidationError:
+    """For a oneOf/anyOf that nothing matched, the failure of the branch meant for this kind
+    of value (`-5` against "a string, or a number > 0" failed the number's minimum, not the
+    string's type); the first branch's when every branch wanted another type."""
+    context = list(error.context or ())
+    relevant = [e for e in context if e.validator != "type" or e.relative_path]
+    if relevant:
+        deepest = max(len(e.relative_path) for e in relevant)
+        return next(e for e in relevant if len(e.relative_path) == deepest)
+    return error
+
+
+def words(error: ValidationError) -> str:
+    """What is wrong with one value, in words ("must be a UUID", "must be greater than 0")."""
+    kind, schema = error.validator, error.schema
+    limit: t.Any = error.validator_value
+    if kind in ("oneOf", "anyOf") and error.context:
+        branch = _branch_error(error)
+        if branch is not error:
+            return words(branch)
+        types = [e.validator_value for e in error.context if e.validator == "type"]
+        if types:
+            return f"must be {' or '.join(_types(x) for x in types)}"
+    if kind == "required":
+        return "is required"
+    if kind == "type":
+        return f"must be {_types(limit)}"
+    if kind == "format":
+        return FORMAT_WORDS.get(str(limit), f"must be a valid {limit}")
+    if kind == "pattern":
+        if limit in PATTERN_WORDS:
+            return PATTERN_WORDS[limit]
+        example = schema.get("example") if isinstance(schema, dict) else None
+        shown = f" (such as {example})" if example is not None else ""
+        return f"must match the pattern {limit}{shown}"
+    if kind == "enum":
+        return "must be one of: " + ", ".join(str(v) for v in limit)
+    if kind == "minimum":
+        exclusive = isinstance(schema, dict) and schema.get("exclusiveMinimum") is True
+        return f"must be {'greater than' if exclusive else 'at least'} {_number(limit)}"
+    if kind == "maximum":
+        exclusive = isinstance(schema, dict) and schema.get("exclusiveMaximum") is True
+        return f"must be {'less than' if exclusive else 'at most'} {_number(limit)}"
+    if kind == "exclusiveMinimum" and not isinstance(limit, bool):
+        return f"must be greater than {_number(limit)}"
+    if kind == "exclusiveMaximum" and not isinstance(limit, bool):
+        return f"must be less than {_number(limit)}"
+    if kind == "minLength":
+        return "must not be empty" if limit == 1 else f"must be at least {limit} characters long"
+    if kind == "maxLength":
+        return f"must be at most {limit} characters long"
+    if kind == "minItems":
+        return "must not be empty" if limit == 1 else f"must have at least {limit} items"
+    if kind == "maxItems":
+        return f"must have at most {limit} items"
+    if kind == "uniqueItems":
+        return "must not repeat an item"
+    if kind == "multipleOf":
+        return f"must be a multiple of {_number(limit)}"
+    return str(error.message)
+
+
 def _field(error: ValidationError, prefix: str = "") -> str:
     parts = [str(p) for p in error.absolute_path]
-    if error.validator == "required" and isinstance(error.instance, dict):
-        required = error.validator_value if isinstance(error.validator_value, list) else []
-        missing = [r for r in required if r not in error.instance]
-        parts.append(missing[0] if missing else "")
     return prefix + ".".join(p for p in parts if p) if parts else (prefix.rstrip(".") or "body")
+
+
+def body_errors(errors: t.Iterable[ValidationError]) -> list[dict[str, str]]:
+    """One `{field, message}` per faulty field, in field order: each missing required field
+    named (jsonschema yields one `required` error per missing field, all at the object's
+    path), and a field that failed two ways (a UUID's format and pattern) reported once."""
+    out: dict[str, str] = {}
+    missing_named: dict[tuple[str, ...], int] = {}
+    for error in errors:
+        if error.validator == "required" and isinstance(error.instance, dict):
+            at = tuple(str(p) for p in error.absolute_path)
+            required: t.Any = error.validator_value
+            missing = [r for r in required if r not in error.instance]
+            index = missing_named.get(at, 0)
+            missing_named[at] = index + 1
+            name = missing[index] if index < len(missing) else ""
+            field = ".".join(p for p in (*at, name) if p) or "body"
+        else:
+            field = _field(error)
+        out.setdefault(field, words(error))
+    return [{"field": f, "message": m} for f, m in sorted(out.items())]
 
 
 class StrictParameterValidator(ParameterValidator):
@@ -93,19 +222,23 @@ class StrictParameterValidator(ParameterValidator):
                     continue
                 error = next(iter(compiled(param.get("schema", {})).iter_errors(value)), None)
                 if error is not None:
+                    said = words(error)
                     raise ApiProblem(
                         400, "invalid_parameter",
-                        f"Invalid {location} parameter '{param['name']}': {error.message}",
-                        errors=[{"field": param["name"], "message": error.message}],
+                        f"Invalid {location} parameter '{param['name']}': it {said}.",
+                        errors=[{"field": param["name"], "message": said}],
                     )
 
 
 def _body_errors(validator: t.Any, body: t.Any) -> None:
-    errors = sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
+    errors = body_errors(validator.iter_errors(body))
     if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ApiProblem(
-            422, "validation_failed", f"The request body is invalid: {errors[0].message}",
-            errors=[{"field": _field(e), "message": e.message} for e in errors[:50]],
+            422, "validation_failed",
+            f"The request body is invalid: {first['field']} {first['message']}{more}.",
+            errors=errors[:50],
         )
 
 
@@ -183,7 +316,27 @@ class Upload:
 
 
 class _SpoolingParser(MultiPartParser):
+    """Starlette's parser, spooling file parts to disk, and strict about text parts: they must
+    be UTF-8 without NUL (Starlette would fall back to Latin-1 and store what it got, a lone
+    surrogate's bytes included). The JSON bodies' rule (`mock.strictjson`), for forms."""
+
     spool_max_size = MULTIPART_SPOOL_BYTES
+
+    def on_part_end(self) -> None:
+        part = self._current_part
+        if part.file is None:
+            try:
+                text = bytes(part.data).decode("utf-8")
+            except UnicodeDecodeError:
+                raise _upload_refused(part.field_name or "part",
+                                      "must be UTF-8 text") from None
+            if "\x00" in text:
+                raise _upload_refused(part.field_name or "part",
+                                      "must not contain NUL characters (\\u0000)")
+        elif part.file.filename is not None and "\x00" in part.file.filename:
+            raise _upload_refused(part.field_name or "file",
+                                  "must have a file name without NUL characters (\\u0000)")
+        super().on_part_end()
 
 
 def _upload_refused(field: str, message: str) -> ApiProblem:

@@ -20,12 +20,16 @@ import httpx
 
 from conformance.targets import Target
 from fixtures import tokens
+from property_tests.reproduce import RECORDER
 
 JSON = dict[str, Any]
-TIMEOUT = httpx.Timeout(30.0)
+# Every call is bounded: a target that accepts a connection and never answers fails the
+# request (and the test) after this, instead of hanging the run.
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 IDEMPOTENCY_KEY = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 TENANTS: tuple[str, str] = ("a", "b")
+STALLED = 3  # pages in a row with no new row: the walk is going nowhere
 # Deleting in this order never trips a guard: links and money rows before the catalogue.
 DELETE_ORDER = ("attachments", "transactions", "payables", "receivables", "people", "accounts",
                 "categories", "cost_centers", "taxes", "companies")
@@ -88,7 +92,16 @@ class Walk:
 
 
 class WalkFailed(AssertionError):
-    """A page of a list walk was refused, or the walk never reached `next_cursor: null`."""
+    """A page of a list walk was refused or malformed, or the walk stopped advancing (a
+    `next_cursor` seen before, or a page of rows all listed already)."""
+
+
+def http_client(base_url: str, token: str | None = None, **kwargs: Any) -> httpx.Client:
+    """An httpx client of the suites: bounded in time, its requests recorded for a failure's
+    reproduction (`property_tests.reproduce`)."""
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else None
+    return httpx.Client(base_url=base_url, headers=headers, timeout=TIMEOUT,
+                        event_hooks=RECORDER.hooks, **kwargs)
 
 
 class Api:
@@ -100,8 +113,7 @@ class Api:
         self.token = token
         self.tenant = tenant
         self.ledger = ledger
-        self.http = httpx.Client(base_url=target.base_url.rstrip("/") + "/",
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+        self.http = http_client(target.base_url.rstrip("/") + "/", token)
 
     def __repr__(self) -> str:
         return f"Api(tenant={self.tenant!r})"
@@ -189,29 +201,58 @@ class Api:
     def walk(self, resource: str, params: Mapping[str, Any] | None = None, *, limit: int = 100,
              max_pages: int = 1000,
              between: Callable[[int], None] | None = None) -> Walk:
-        """Follow `next_cursor` to the end (RULE G-4); `between(n)` runs after page n."""
+        """Follow `next_cursor` to the end (RULE G-4); `between(n)` runs after page n.
+
+        A walk that stops advancing fails at once: a `next_cursor` it was given before, or
+        `STALLED` pages in a row whose rows were all on earlier pages (one such page can be
+        sound: a row updated to a later sort value may come again)."""
         base = {**(params or {}), "limit": limit}
         walk = Walk()
         cursor: str | None = None
+        seen: set[str] = set()
+        stalled = 0
         for number in range(max_pages):
             query = {**base, "cursor": cursor} if cursor else base
+            where = f"GET /{resource} {query} (page {number + 1}) as tenant {self.tenant}"
             response = self.page(resource, query)
             if response.status_code != 200:
-                raise WalkFailed(f"GET /{resource} {query} (page {number + 1}) as tenant "
-                                 f"{self.tenant}: {response.status_code} {response.text[:300]}")
-            body = response.json()
-            rows = body["data"]
+                raise WalkFailed(f"{where}: {response.status_code} {response.text[:300]}")
+            rows, cursor = _page(response, where)
             if len(rows) > limit:
-                raise WalkFailed(f"GET /{resource}: {len(rows)} rows on a page of limit {limit}")
+                raise WalkFailed(f"{where}: {len(rows)} rows on a page of limit {limit}")
+            ids = {str(row.get("id")) for row in rows}
+            stalled = stalled + 1 if number and ids <= seen else 0
+            if stalled >= STALLED:
+                raise WalkFailed(f"{where}: the walk does not advance: {STALLED} pages in a row "
+                                 f"brought no row not listed before ({sorted(ids)[:3]})")
+            seen |= ids
             walk.pages.append(rows)
-            cursor = body.get("next_cursor")
             if not cursor:
                 return walk
+            if cursor in walk.cursors:
+                raise WalkFailed(f"{where}: the walk does not advance: next_cursor "
+                                 f"{cursor[:40]!r} was given before (page "
+                                 f"{walk.cursors.index(cursor) + 1})")
             walk.cursors.append(cursor)
             if between is not None:
                 between(number)
         raise WalkFailed(f"GET /{resource} {base}: still a next_cursor after {max_pages} pages "
                          "(a cursor that does not advance?)")
+
+
+def _page(response: httpx.Response, where: str) -> tuple[list[JSON], str | None]:
+    """The rows and `next_cursor` of a list page (RULE G-4's envelope), or WalkFailed."""
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise WalkFailed(f"{where}: not JSON: {response.text[:200]}") from exc
+    rows = body.get("data") if isinstance(body, dict) else None
+    cursor = body.get("next_cursor") if isinstance(body, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows) or not (
+            cursor is None or isinstance(cursor, str)):
+        raise WalkFailed(f"{where}: not a page ({{data: [rows], next_cursor}}): "
+                         f"{response.text[:200]}")
+    return rows, cursor or None
 
 
 def _query(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -5,6 +5,11 @@ The target comes from pytest options (`--base-url`, `--token-a`, `--token-b`, `-
 free loopback port once per session (per xdist worker). Tests that write skip against a
 production target; tests that need the mock's `/__mock/` admin surface skip where it is
 absent. In sandbox mode everything a run creates is deleted at the end.
+
+Before anything runs against a given base URL, one authenticated GET of a list checks it
+(`property_tests.probe`): a base URL that 404s where the same path with or without `/v1`
+answers stops the session with one line naming the URL to try. A failing test's report ends
+with the curl commands of its last requests (`property_tests.reproduce`).
 """
 
 from __future__ import annotations
@@ -12,14 +17,20 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conformance.targets import MODES, Target, TargetConfig, default_mode, resolve
+from contract.invariants import INVARIANTS
 from fixtures import tokens
-from property_tests import mock_bugs, profiles
+from property_tests import mock_bugs, probe, profiles
 from property_tests.client import Env
+from property_tests.reproduce import RECORDER
 
 profiles.register()
 
@@ -30,6 +41,8 @@ OPTIONS = (("--base-url", "base URL of the target, ending in /v1 (FINANCE_BASE_U
 READ_ONLY = "production target: read-only (GET only), and this test writes"
 NO_ADMIN = ("needs the mock's /__mock/ admin surface (clock, reset); the target has none "
             "(not a mock, or started with --no-admin)")
+REARM = 1.0  # seconds between the alarms after a test's timeout (see pytest_timeout_set_timer)
+_CALL: set[str] = set()  # the test whose function is running
 SHARED_CLOCK = ("moves the clock of a mock that other xdist workers share; run it with -n 0, "
                 "or against the embedded mock (one per worker)")
 
@@ -74,14 +87,23 @@ def rules_of(item: pytest.Item) -> set[str]:
     return {str(rule) for mark in item.iter_markers("rule") for rule in mark.args}
 
 
+def invariants_of(item: pytest.Item) -> list[str]:
+    """The invariants a test guards (its markers among `INVARIANTS`)."""
+    return sorted({mark.name for mark in item.iter_markers() if mark.name in INVARIANTS})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`--rule ID` keeps only the tests of those rules; known mock defects (`mock_bugs`) are
-    strict xfails against a mock target."""
+    strict xfails against a mock target. Each test's invariants and rules go into the JUnit
+    file as properties, so a CI report can count failures by invariant."""
     wanted = set(config.getoption("rule", default=None) or ())
     if wanted:
         kept = [item for item in items if rules_of(item) & wanted]
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept
+    for item in items:
+        item.user_properties += [("invariant", name) for name in invariants_of(item)]
+        item.user_properties += [("rule", rule) for rule in sorted(rules_of(item))]
     if not target_is_mock(config):
         return
     for item in items:
@@ -90,8 +112,79 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xfail(strict=True, reason=why))
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The sanity probe, once (in the xdist controller), before any test runs."""
+    if hasattr(session.config, "workerinput"):
+        return
+    config = _config(session.config)
+    if config.base_url is None:
+        return  # the embedded mock: ours, at the URL we chose
+    try:
+        with resolve(config) as live:
+            problem = probe.check(live)
+    except ValueError as exc:  # no tokens and no secret
+        pytest.exit(f"property_tests: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    if problem is not None:
+        pytest.exit(f"property_tests: {problem}", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    RECORDER.clear()  # a failure's reproduction shows this test's requests only
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    _CALL.add(item.nodeid)
+    try:
+        return (yield)
+    finally:
+        _CALL.discard(item.nodeid)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
+    """pytest-timeout's signal timer, re-armed: after the first alarm, another every
+    `REARM` seconds while the test function runs. Hypothesis takes the first for a failure
+    and runs the example once more to report it: without the next alarms a hang would cost
+    its whole length again. (The thread method, and a test off the main thread, are left to
+    pytest-timeout.)"""
+    if settings.method != "signal" or threading.current_thread() is not threading.main_thread():
+        return None
+    fired: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        if fired and item.nodeid not in _CALL:
+            return  # between the test function and the end of the test: let it finish
+        fired.append(signum)
+        pytest.fail(f"Timeout (>{settings.timeout}s) from pytest-timeout.")
+
+    def cancel() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    item.cancel_timeout = cancel  # type: ignore[attr-defined]  # what pytest-timeout calls
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout, REARM)
+    return True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failure ends with the curl commands of the test's last requests."""
+    report = yield
+    if report.failed and report.when in ("setup", "call"):
+        text = RECORDER.report()
+        addsection = getattr(report.longrepr, "addsection", None)  # a traceback's, not a str
+        if text is not None and callable(addsection):
+            addsection("reproduce with curl", text)
+        RECORDER.clear()
+    return report
+
+
 @pytest.fixture(scope="session")
-def target(pytestconfig: pytest.Config) -> Iterator[Target]:
+def target(pytestconfig: pytest.Config,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     """The live target: options over environment; the embedded mock when no base URL."""
     config = _config(pytestconfig)
     with resolve(config) as live:
@@ -102,6 +195,8 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
                 live, token_a=tokens.mint_token(tokens.TENANT_A, secret=live.secret,
                                                 expires_in=ttl),
                 token_b=tokens.mint_token(tokens.TENANT_B, secret=live.secret, expires_in=ttl))
+        RECORDER.name_tokens(live.token_a, live.token_b)
+        RECORDER.files = Path(tmp_path_factory.mktemp("replay"))
         yield live
 
 

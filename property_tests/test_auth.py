@@ -12,6 +12,7 @@ import pytest
 from conformance.targets import Target
 from contract.spec import iter_operations, load_spec
 from fixtures import tokens
+from property_tests.client import http_client
 
 pytestmark = pytest.mark.auth
 
@@ -27,7 +28,7 @@ def concrete(path: str) -> str:
 
 @pytest.fixture(scope="module")
 def http(target: Target) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=target.base_url, timeout=30) as client:
+    with http_client(target.base_url) as client:
         yield client
 
 

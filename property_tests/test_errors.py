@@ -10,6 +10,7 @@ import pytest
 
 from conformance.targets import Target
 from fixtures import tokens
+from property_tests.client import http_client
 
 pytestmark = pytest.mark.errors
 
@@ -18,8 +19,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture(scope="module")
 def http(target: Target) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=target.base_url, timeout=30,
-                      headers={"Authorization": f"Bearer {target.token_a}"}) as client:
+    with http_client(target.base_url, target.token_a) as client:
         yield client
 
 

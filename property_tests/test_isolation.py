@@ -16,6 +16,7 @@ pytestmark = pytest.mark.isolation
 
 
 # RULE G-3, RULE G-10, RULE ATT-4, RULE G-5
+@pytest.mark.rule("ATT-4", "ATT-5")
 def test_no_row_of_one_tenant_reaches_the_other(writable: Env) -> None:
     run_state_machine_as_test(IsolationMachine.bind(writable),
                               settings=active(max_examples=scaled(15, 100),

@@ -1,4 +1,5 @@
-"""Uniqueness and size limits any implementation must enforce (RULES CMP-2, ATT-1)."""
+"""Uniqueness limits any implementation must enforce (RULE CMP-2; the upload limit, ATT-1, is
+in `property_tests/rules/test_attachments.py`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from conformance.targets import Target
 from contract.documents import normalize_document
-from fixtures import documents, files
+from fixtures import documents
 
 pytestmark = pytest.mark.rules
 
@@ -44,13 +45,3 @@ def test_a_second_active_company_with_one_cnpj_is_409(http: httpx.Client, seed: 
         http.delete(f"/companies/{again.json()['id']}")
     finally:
         http.delete(f"/companies/{first.json()['id']}")
-
-
-# RULE ATT-1
-def test_an_upload_over_10_mb_is_413_and_stores_nothing(http: httpx.Client) -> None:
-    before = {r["id"] for r in http.get("/attachments", params={"limit": 100}).json()["data"]}
-    big = files.pdf_bytes() + b"0" * (10 * 1024 * 1024)
-    r = http.post("/attachments", files={"file": ("grande.pdf", big, "application/pdf")})
-    assert r.status_code == 413, r.text[:300]
-    after = {r["id"] for r in http.get("/attachments", params={"limit": 100}).json()["data"]}
-    assert after == before

@@ -41,11 +41,46 @@ def test_missing_header_is_401_without_error_code(client: Any) -> None:
 
 
 # RULE G-1
-@pytest.mark.parametrize("header", ["Basic abc", "Bearer", "Bearer    ", "Token x.y.z"])
+@pytest.mark.parametrize("header", ["Bearer", "Bearer    "])
 def test_malformed_authorization_is_401(client: Any, header: str) -> None:
     r = client.get("/v1/companies", headers={"Authorization": header})
     assert r.status_code == 401
     assert 'error="invalid_token"' in r.headers["www-authenticate"]
+
+
+# RULE G-1: RFC 6750 §3.1 — no bearer credentials sent, so no error attribute.
+@pytest.mark.parametrize("header", ["Basic YTpi", "Token x.y.z", "Digest username=\"a\""])
+def test_another_scheme_gets_a_challenge_without_an_error(client: Any, header: str) -> None:
+    r = client.get("/v1/companies", headers={"Authorization": header})
+    assert r.status_code == 401
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.headers["www-authenticate"] == 'Bearer realm="finance"'
+
+
+# RULE G-1
+@pytest.mark.parametrize("exp", [None, "9999999999", True, [9999999999], {"at": 1}],
+                         ids=["missing", "string", "bool", "list", "object"])
+def test_exp_is_required_and_numeric(client: Any, exp: Any) -> None:
+    claims = {"sub": tokens.TENANT_A, "scope": " ".join(tokens.ALL_SCOPES)}
+    if exp is not None:
+        claims["exp"] = exp
+    import jwt
+
+    token = jwt.encode(claims, tokens.DEFAULT_SECRET, algorithm="HS512")
+    r = client.get("/v1/companies", headers=bearer(token))
+    assert r.status_code == 401, r.text
+    assert r.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+    with pytest.raises(ApiProblem):
+        verify(f"Bearer {token}", tokens.DEFAULT_SECRET)
+
+
+# RULE G-1
+def test_two_authorization_headers_are_400(client: Any) -> None:
+    good = f"Bearer {tokens.mint_token(tokens.TENANT_A)}"
+    for pair in ([good, "Bearer forged"], ["Bearer forged", good], [good, good]):
+        r = client.get("/v1/companies", headers=[("Authorization", v) for v in pair])
+        assert r.status_code == 400, pair
+        assert r.headers["content-type"] == "application/problem+json"
 
 
 # RULE G-1

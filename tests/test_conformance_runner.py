@@ -44,6 +44,7 @@ Rewrite = Callable[[Scope, int, Headers, bytes], tuple[int, Headers, bytes]]
 ITEM = re.compile(r"^/v1/[a-z_]+/[^/]+$")
 LIST = re.compile(r"^/v1/[a-z_]+$")
 SMALL = 3  # max-examples for the broken targets: a defect must show up at once
+MOCK_EXAMPLES = 3  # the whole mock in `make test` (the default budget is 50)
 
 
 @pytest.fixture(autouse=True)
@@ -206,14 +207,24 @@ def run_small(target: Target, *prefixes: str) -> Report:
 
 
 def test_the_mock_passes_every_check() -> None:
-    """Every operation, every phase, every check, against the embedded mock: no failure."""
+    """Every operation, every phase, every check, against the embedded mock started empty (no
+    demo data: the data graph is built through the API): no failure, no gap, and the creates
+    answer 2xx to most positive cases."""
     with resolve(TargetConfig(base_url=None, mode=None)) as target:
         assert target.embedded and target.mode == "mock"
-        report = runner.run(target, seed=1, max_examples=5)
+        report = runner.run(target, seed=1, max_examples=MOCK_EXAMPLES)
     assert len(report.operations) == 52
     assert report.cases > 500
     assert set(CUSTOM_CHECKS) <= set(report.checks)
     assert report.ok, report.render()
+    assert report.gaps == [], report.render()
+    assert report.verdict == "PASSED" and report.exit_code == 0
+    # every create, read, update and delete got a 2xx for some positive case
+    assert [op for op in report.operations if not report.positive_2xx[op]] == [], \
+        report.render()
+    low = [(op, good, total) for op, total, good in report.positive_rates()
+           if op != "POST /attachments" and good < 0.3 * total]
+    assert low == [], report.render()
 
 
 # --- (b) broken targets fail, and the report names the check --------------------------------
@@ -338,3 +349,88 @@ def test_the_command_line_refuses_a_bad_mode(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setenv("FINANCE_MODE", "staging")
     assert cli.main([]) == 2
+
+
+# --- honest accounting: gaps, dead targets, the probe -------------------------------------------
+
+
+def test_a_run_that_cannot_exercise_a_check_is_incomplete_not_passed(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without the secret no token lacking a scope can be minted: `scopes_enforced` applies
+    everywhere but runs nowhere. That is INCOMPLETE (exit 3), unless --allow-gaps."""
+    from conformance import __main__ as cli
+
+    monkeypatch.setattr(cli, "run", functools.partial(runner.run, spec=spec_of("/taxes")))
+    a, b = tokens.mint_token(tokens.TENANT_A), tokens.mint_token(tokens.TENANT_B)
+    with serve(seeded_mock()) as root:
+        args = ["--base-url", f"{root}/v1", "--token-a", a, "--token-b", b,
+                "--max-examples", str(SMALL), "--seed", "1", "--checks", "scopes_enforced"]
+        assert cli.main(args) == 3
+        out = capsys.readouterr().out
+        assert "INCOMPLETE" in out and "GAPS (5)" in out
+        assert "scopes_enforced on POST /taxes: no secret given" in out
+        assert cli.main([*args, "--allow-gaps"]) == 0
+        assert "WARNING: 5 gaps allowed" in capsys.readouterr().out
+
+
+def everything_fails(scope: Scope, status: int, headers: Headers, body: bytes
+                     ) -> tuple[int, Headers, bytes]:
+    """A target that died: every request answers 503."""
+    return 503, [(b"content-type", b"text/plain")], b"down"
+
+
+def test_a_dead_target_gets_a_bounded_run_a_summary_and_an_honest_junit(tmp_path: Any) -> None:
+    import time
+
+    started = time.monotonic()
+    with broken_target(Broken(seeded_mock(), response=everything_fails)) as target:
+        report = runner.run(target, seed=1, max_examples=SMALL,
+                            spec=spec_of("/taxes", "/attachments"))
+    assert time.monotonic() - started < 120
+    assert report.verdict == "FAILED"
+    assert any("POST /companies answered 503" in line for line in report.graph)
+    report.write_junit(tmp_path / "junit.xml")
+    suite = ElementTree.parse(tmp_path / "junit.xml").getroot()
+    assert int(suite.get("failures") or 0) > 0
+    for case in suite.iter("testcase"):  # never a passing empty test case
+        assert case.find("failure") is not None or case.find("error") is not None \
+            or case.find("skipped") is not None or "exercised by" in (
+                case.findtext("system-out") or "")
+
+
+def test_the_probe_stops_a_run_at_a_base_url_without_v1(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance import __main__ as cli
+
+    with serve(seeded_mock()) as root:
+        assert cli.main(["--base-url", root, "--max-examples", "1"]) == 2
+    out = capsys.readouterr().out
+    assert f"try --base-url {root}/v1" in out
+    assert "cases" not in out  # stopped before the run
+
+
+def test_the_probe_stops_a_run_at_an_unreachable_target(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance import __main__ as cli
+    from conformance.targets import free_port
+
+    assert cli.main(["--base-url", f"http://127.0.0.1:{free_port()}/v1"]) == 2
+    assert "cannot reach" in capsys.readouterr().out
+
+
+# --- one write scope unenforced on one resource: the run fails ----------------------------------
+
+
+@pytest.mark.rule("G-2")
+@pytest.mark.parametrize("resource", ["payables", "receivables", "transactions"])
+def test_a_write_scope_unenforced_on_one_resource_fails_the_run(resource: str) -> None:
+    # RULE G-2
+    app = create_app(new_store(frozenset({f"{resource}_write_scope_unenforced"})),
+                     secret=tokens.DEFAULT_SECRET)
+    with broken_target(app) as target:
+        report = runner.run(target, seed=1, max_examples=SMALL, spec=spec_of(f"/{resource}"),
+                            only=["scopes_enforced"])
+    assert report.verdict == "FAILED"
+    failing = {(f.operation, f.check) for f in report.findings}
+    assert ("POST /" + resource, "scopes_enforced") in failing, report.render()
+    assert ("GET /" + resource, "scopes_enforced") not in failing  # the read scope still holds

@@ -172,3 +172,122 @@ def test_a_chunked_json_body_is_read_like_any_other(client: Any, auth_a: dict[st
                     content=chunks())
     assert r.status_code == 201, r.text
     assert r.json()["name"] == body["name"]
+
+
+# -- 500s: logged with their traceback and a request id, which the answer carries ----------------
+
+
+@pytest.fixture
+def broken_taxes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """POST /v1/taxes hits a bug: a domain function that raises."""
+    from mock.domain import taxes
+
+    def bug(*_args: Any, **_kwargs: Any) -> Any:
+        raise ZeroDivisionError("a bug in the mock")
+
+    monkeypatch.setattr(taxes, "create", bug)
+
+
+def test_a_500_is_logged_with_its_traceback_and_the_id_the_body_carries(
+        client: Any, auth_a: dict[str, str], broken_taxes: None,
+        caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("ERROR", logger="mock.errors"):
+        r = client.post("/v1/taxes", headers=auth_a, json={"name": "x"})
+    body = assert_problem(r, 500, "internal_error")
+    request_id = body["request_id"]
+    assert r.headers["x-request-id"] == request_id
+    assert request_id in body["detail"]
+    (record,) = [rec for rec in caplog.records if rec.name == "mock.errors"]
+    assert record.request_id == request_id  # type: ignore[attr-defined]
+    assert record.method == "POST" and record.path == "/v1/taxes"  # type: ignore[attr-defined]
+    assert record.exc_info is not None and record.exc_info[0] is ZeroDivisionError
+
+
+def test_an_idempotent_500_is_logged_too(client: Any, auth_a: dict[str, str],
+                                         broken_taxes: None,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("ERROR", logger="mock.errors"):
+        r = client.post("/v1/taxes", headers=auth_a | {"Idempotency-Key": "boom-1"},
+                        json={"name": "x"})
+    body = assert_problem(r, 500, "internal_error")
+    assert [getattr(rec, "request_id", None) for rec in caplog.records
+            if rec.name == "mock.errors"] == [body["request_id"]]
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_quiet_still_logs_every_500_in_the_chosen_format(
+        client: Any, auth_a: dict[str, str], broken_taxes: None, log_format: str) -> None:
+    import io
+    import json
+
+    from mock import requestlog
+    from mock.errors import ERROR_LOG
+
+    saved = [(lg, list(lg.handlers), lg.level, lg.propagate)
+             for lg in (requestlog.LOGGER, ERROR_LOG)]
+    sink = io.StringIO()
+    try:
+        fmt: requestlog.LogFormat = "json" if log_format == "json" else "text"
+        requestlog.configure(fmt, "warning", stream=sink, access=False)  # --quiet
+        ok = client.get("/v1/taxes", headers=auth_a)
+        r = client.post("/v1/taxes", headers=auth_a, json={"name": "x"})
+    finally:
+        for lg, handlers, level, propagate in saved:
+            for h in list(lg.handlers):
+                lg.removeHandler(h)
+            for h in handlers:
+                lg.addHandler(h)
+            lg.setLevel(level)
+            lg.propagate = propagate
+    assert ok.status_code == 200
+    request_id = r.json()["request_id"]
+    out = sink.getvalue()
+    assert "/v1/taxes 200" not in out  # no access line
+    if log_format == "json":
+        (line,) = out.splitlines()
+        record = json.loads(line)
+        assert record["request_id"] == request_id
+        assert record["level"] == "error" and record["path"] == "/v1/taxes"
+        assert "ZeroDivisionError: a bug in the mock" in record["traceback"]
+    else:
+        assert f"POST /v1/taxes answered 500 request_id={request_id}" in out
+        assert "Traceback (most recent call last)" in out
+        assert "ZeroDivisionError: a bug in the mock" in out
+
+
+def test_python_m_mock_quiet_logs_a_500_with_its_traceback(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from conformance.targets import free_port
+    from fixtures import tokens
+
+    port = free_port()
+    script = ("import sys\nfrom mock.domain import taxes\n"
+              "def bug(*a, **k):\n    raise ZeroDivisionError('a bug in the mock')\n"
+              "taxes.create = bug\nfrom mock.__main__ import main\n"
+              f"sys.exit(main(['--port', '{port}', '--quiet', '--no-seed']))\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, "the mock exited"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/__mock/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        auth = {"Authorization": f"Bearer {tokens.standard_tokens().tenant_a}"}
+        r = httpx.post(f"http://127.0.0.1:{port}/v1/taxes", json={"name": "x"}, headers=auth)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert r.status_code == 500
+    assert f"answered 500 request_id={r.json()['request_id']}" in err
+    assert "ZeroDivisionError: a bug in the mock" in err

@@ -404,3 +404,214 @@ def test_path_patterns_are_grouped_by_their_literal_head() -> None:
     assert door._by_head == {("v1", "companies"): paths[:2]}
     # A template whose head is a parameter is tried for any path (without a base path too).
     assert compile_paths("", {"/companies": ["GET"]})[0].head is None
+
+
+# -- hostile bodies: refused at the door, for every operation that takes JSON -----------------
+
+HOSTILE: dict[str, tuple[bytes, str | None, int]] = {
+    # name: (body, Content-Type, expected status)
+    "lone surrogate": (b'{"name": "x \\ud800"}', "application/json", 400),
+    "lone low surrogate": (b'{"name": "\\udc00 x"}', "application/json", 400),
+    "nested 10000 deep": (b"[" * 10_000 + b"]" * 10_000, "application/json", 400),
+    "nested 10000 deep in a field": (b'{"name": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+                                     "application/json", 400),
+    "duplicate key": (b'{"name": "a", "name": "b"}', "application/json", 400),
+    "NUL in a string": (b'{"name": "a\\u0000b"}', "application/json", 422),
+    "NUL in a key": (b'{"na\\u0000me": "a"}', "application/json", 422),
+    "no Content-Type": (b'{"name": "a"}', None, 415),
+    "text/plain": (b'{"name": "a"}', "text/plain", 415),
+    "form encoded": (b"name=a", "application/x-www-form-urlencoded", 415),
+    "JSON in Latin-1": (b'{"name": "a"}', "application/json; charset=iso-8859-1", 415),
+}
+
+
+def _json_operations() -> list[tuple[str, str]]:
+    """(method, path template) of every operation whose body is JSON, read from the spec."""
+    from contract.spec import iter_operations, load_spec
+
+    return [(op.method, op.path) for op in iter_operations(load_spec())
+            if "application/json" in op.op.get("requestBody", {}).get("content", {})]
+
+
+def _state(app: Any) -> list[tuple[str, str, str, str]]:
+    """Every row of every tenant (live and deleted) and every idempotency key, as text."""
+    out = []
+    for tenant in app.store.tenant_ids:
+        for name, table in app.store.tenant(tenant).tables.items():
+            for row_id, row in [*table.rows.items(), *table.tombstones.items()]:
+                out.append((tenant, name, row_id, repr(row)))
+    return sorted(out)
+
+
+def test_every_json_operation_is_judged() -> None:
+    operations = _json_operations()
+    assert len(operations) >= 20  # POST and PATCH of ten resources, and the links
+    assert ("POST", "/companies") in operations
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_bodies_are_4xx_problems_and_write_nothing(app: Any, case: str) -> None:
+    import re
+
+    from starlette.testclient import TestClient
+
+    from tests.helpers import make_all
+
+    body, content_type, status = HOSTILE[case]
+    auth = {"Authorization": f"Bearer {tokens.standard_tokens().tenant_a}"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        ids = make_all(client, auth)
+        before, keys = _state(app), len(app.idempotency)
+        for method, template in _json_operations():
+            resource = template.strip("/").split("/")[0]
+            path = "/v1" + re.sub(r"\{[^}]+\}", ids[resource], template)
+            headers = dict(auth)
+            if content_type is not None:
+                headers["Content-Type"] = content_type
+            for key in (None, re.sub(r"[^\w-]", "-", f"hostile-{case}-{method}-{template}")):
+                sent = headers if key is None else headers | {"Idempotency-Key": key}
+                r = client.request(method, path, content=body, headers=sent)
+                assert r.status_code == status, (method, path, r.text)
+                assert r.headers["content-type"].startswith("application/problem+json")
+                assert r.json()["status"] == status
+        assert _state(app) == before, "a refused body changed the store"
+        # A refused request may be remembered under its key (G-5), never as a 5xx.
+        assert all(e.status < 500 for _, e in app.idempotency.items())
+        assert len(app.idempotency) >= keys
+
+
+def test_a_refused_body_names_the_field_that_holds_the_nul(app: Any) -> None:
+    from starlette.testclient import TestClient
+
+    auth = {"Authorization": f"Bearer {tokens.standard_tokens().tenant_a}",
+            "Content-Type": "application/json"}
+    with TestClient(app) as client:
+        r = client.post("/v1/taxes", content=b'{"items": [{"name": "a\\u0000"}]}',
+                        headers=auth)
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "items.0.name",
+                                   "message": "must not contain NUL characters (\\u0000)"}]
+
+
+def test_a_415_says_what_to_send(app: Any) -> None:
+    from starlette.testclient import TestClient
+
+    auth = {"Authorization": f"Bearer {tokens.standard_tokens().tenant_a}"}
+    with TestClient(app) as client:
+        r = client.post("/v1/taxes", content=b'{"name": "a"}', headers=auth)
+        patch = client.patch("/v1/taxes/00000000-0000-4000-8000-000000000000",
+                             content=b"{}", headers=auth)
+    assert r.status_code == 415
+    assert r.headers["accept-post"] == "application/json"
+    assert "no Content-Type" in r.json()["detail"]
+    assert patch.status_code == 415
+    assert patch.headers["accept-patch"] == "application/json"
+
+
+def test_auth_answers_before_the_body_is_judged(app: Any) -> None:
+    from starlette.testclient import TestClient
+
+    with TestClient(app) as client:
+        r = client.post("/v1/taxes", content=b'{"name": "\\ud800"}')
+    assert r.status_code == 401
+
+
+# -- slow clients ---------------------------------------------------------------------------
+
+
+def _slow_request(port: int, path: str, declared: int, sent: bytes) -> socket.socket:
+    """A connection that declares `declared` body bytes and sends only `sent` of them."""
+    token = tokens.standard_tokens().tenant_a
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall((f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                  f"Content-Length: {declared}\r\n\r\n").encode() + sent)
+    return sock
+
+
+def _answer(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+@pytest.fixture
+def slow_door() -> Iterator[int]:
+    """The mock served by uvicorn with a one-second body timeout; yields its port."""
+    from conformance.targets import serve
+    from mock.app import create_app
+
+    with serve(create_app(body_timeout=1.0)) as url:
+        yield int(url.rsplit(":", 1)[1])
+
+
+def test_a_body_that_never_completes_is_cut_with_408(slow_door: int) -> None:
+    started = time.monotonic()
+    sock = _slow_request(slow_door, "/v1/taxes", 100, b'{"name": ')
+    try:
+        answer = _answer(sock)  # the server closes the connection after the 408
+    finally:
+        sock.close()
+    took = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"application/problem+json" in answer
+    assert b"request_timeout" in answer
+    assert 0.9 <= took < 5, took
+
+
+def test_slow_clients_do_not_delay_a_fast_request() -> None:
+    import httpx
+
+    from conformance.targets import serve
+    from mock.app import create_app
+
+    auth = {"Authorization": f"Bearer {tokens.standard_tokens().tenant_a}"}
+    with serve(create_app(body_timeout=4.0)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        assert httpx.get(f"{url}/v1/taxes", headers=auth, timeout=30).status_code == 200  # warm
+        opened = time.monotonic()
+        slow = [_slow_request(port, "/v1/taxes", 1000, b"{") for _ in range(5)]
+        try:
+            fast = httpx.get(f"{url}/v1/taxes", headers=auth, timeout=10)
+            answered = time.monotonic() - opened
+            assert fast.status_code == 200
+            # Answered while all five bodies were still being waited for (cut at 4 s).
+            assert answered < 3, f"a fast request waited {answered:.2f} s behind slow bodies"
+            for sock in slow:
+                assert _answer(sock).startswith(b"HTTP/1.1 408")
+            assert time.monotonic() - opened >= 3.9
+        finally:
+            for sock in slow:
+                sock.close()
+
+
+def _multipart(title: bytes, file_name: bytes = b"a.pdf") -> bytes:
+    pdf = files.SAMPLES["pdf"].content
+    return (f"--{BOUNDARY}\r\n".encode()
+            + b'Content-Disposition: form-data; name="file"; filename="' + file_name
+            + b'"\r\nContent-Type: application/pdf\r\n\r\n' + pdf + f"\r\n--{BOUNDARY}\r\n".encode()
+            + b'Content-Disposition: form-data; name="title"\r\n\r\n' + title
+            + f"\r\n--{BOUNDARY}--\r\n".encode())
+
+
+@pytest.mark.parametrize(("body", "field", "message"), [
+    (_multipart(b"x \xed\xa0\x80"), "title", "must be UTF-8 text"),  # a surrogate's bytes
+    (_multipart(b"x \xff\xfe\xc3("), "title", "must be UTF-8 text"),
+    (_multipart(b"x \x00"), "title", "must not contain NUL characters (\\u0000)"),
+    (_multipart(b"x", b"a\x00.pdf"), "file",
+     "must have a file name without NUL characters (\\u0000)"),
+], ids=["surrogate bytes", "invalid UTF-8", "NUL", "NUL in the file name"])
+def test_hostile_upload_text_is_refused_and_stores_nothing(
+        app: Any, upload_headers: dict[str, str], body: bytes, field: str, message: str) -> None:
+    from starlette.testclient import TestClient
+
+    with TestClient(app) as client:
+        r = client.post("/v1/attachments", content=body, headers=upload_headers)
+        good = client.post("/v1/attachments", content=_multipart("Recibo é".encode()),
+                           headers=upload_headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": field, "message": message}]
+    assert good.status_code == 201, good.text
+    assert good.json()["title"] == "Recibo é"
+    assert len(app.store.tenant(tokens.TENANT_A)["attachments"]) == 1

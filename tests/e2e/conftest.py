@@ -1,6 +1,6 @@
 """End-to-end set-up: the tools the integrator's experience is tested with, installed on first
-use (Debian's chromium through apt-get, newman and openapi-to-postmanv2 through npm into
-`.cache/node`), and a running mock with the demo data.
+use (Debian's chromium through apt-get; newman, openapi-to-postmanv2 and Prism through npm
+into `.cache/node`), and a running mock with the demo data.
 
 A test skips, saying why, only where a tool cannot be had at all: no apt-get (or not root) for
 chromium, no npm for the Node tools, no Playwright (the `e2e` extra) for the browser.
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.servers import PRISM_PACKAGE, PRISM_VERSION
 from conformance.targets import embedded_mock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,21 +94,33 @@ def _installed_version(package: str) -> str | None:
         return None
 
 
-@pytest.fixture(scope="session")
-def node_bin() -> Path:
-    """`.cache/node/node_modules/.bin` holding the pinned newman and openapi2postmanv2."""
+def npm_install(tools: dict[str, str]) -> Path:
+    """`.cache/node/node_modules/.bin` holding `tools` (package: pinned version), installed
+    with npm when missing; skips where npm is absent."""
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
-        pytest.skip("npm (Node.js) is not installed: newman and openapi-to-postmanv2 need it")
+        pytest.skip(f"npm (Node.js) is not installed: {', '.join(tools)} need it")
     with install_lock("npm"):
-        if any(_installed_version(p) != v for p, v in NODE_TOOLS.items()):
+        if any(_installed_version(p) != v for p, v in tools.items()):
             NODE_DIR.mkdir(parents=True, exist_ok=True)
             done = subprocess.run(
                 [npm, "install", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund",
-                 "--loglevel=error", *(f"{p}@{v}" for p, v in NODE_TOOLS.items())],
+                 "--loglevel=error", *(f"{p}@{v}" for p, v in tools.items())],
                 capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False)
             assert done.returncode == 0, f"npm install failed:\n{_tail(done.stdout + done.stderr)}"
     return NODE_DIR / "node_modules" / ".bin"
+
+
+@pytest.fixture(scope="session")
+def node_bin() -> Path:
+    """`.cache/node/node_modules/.bin` holding the pinned newman and openapi2postmanv2."""
+    return npm_install(NODE_TOOLS)
+
+
+@pytest.fixture(scope="session")
+def prism_bin() -> Path:
+    """The pinned Prism (`bench.servers` pins it for the benchmark too), in `.cache/node`."""
+    return npm_install({PRISM_PACKAGE: PRISM_VERSION}) / "prism"
 
 
 @pytest.fixture(scope="module")
