@@ -13,6 +13,7 @@ from starlette.routing import Route
 from fixtures import seed, tokens
 from mock import seeding
 from mock.clock import iso
+from mock.domain import reconciliations, transfers
 from mock.domain.errors import DomainError
 from mock.errors import ApiProblem, render
 from mock.idempotency import IdempotencyCache
@@ -103,10 +104,35 @@ def admin_app(store: Store, cache: IdempotencyCache, secret: str) -> Starlette:
             store.clock.advance(seconds)
         return JSONResponse({"now": iso(store.clock.now())})
 
+    async def _tenant_write(request: Request, write: Any) -> Response:
+        """Run `write(tenant_store, body)` for the body's `tenant` (default tenant A); 201 with
+        its result, or the domain's refusal as problem+json."""
+        body = await _json(request)
+        tenant = tokens.TENANT_A if body is None else body.pop("tenant", tokens.TENANT_A)
+        if body is None or not isinstance(tenant, str):
+            return _problem(400, "send a JSON object (and `tenant`, a workspace id, if not A)")
+        ts = store.tenant(tenant)
+        try:
+            with ts.lock:
+                result = write(ts, body)
+        except DomainError as exc:
+            return _render(exc)
+        return JSONResponse(result, status_code=201)
+
+    async def reconcile(request: Request) -> Response:
+        # {payable_ids?, receivable_ids?, transaction_ids?} -> the reconciliation group.
+        return await _tenant_write(request, reconciliations.reconcile)
+
+    async def transfer(request: Request) -> Response:
+        # {from_account_id, to_account_id, amount, occurred_at, description?} -> both legs.
+        return await _tenant_write(request, transfers.create)
+
     return Starlette(routes=[
         Route(f"{PREFIX}/health", health, methods=["GET"]),
         Route(f"{PREFIX}/reset", reset, methods=["POST"]),
         Route(f"{PREFIX}/seed", seed_, methods=["POST"]),
         Route(f"{PREFIX}/tokens", mint, methods=["POST"]),
         Route(f"{PREFIX}/clock", clock, methods=["GET", "POST"]),
+        Route(f"{PREFIX}/reconcile", reconcile, methods=["POST"]),
+        Route(f"{PREFIX}/transfers", transfer, methods=["POST"]),
     ])

@@ -18,10 +18,11 @@ from starlette.exceptions import HTTPException
 
 from contract.spec import idempotent_operations, iter_operations, load_spec
 from fixtures.tokens import DEFAULT_SECRET
+from mock.addresses import ApiV1Alias
 from mock.admin import PREFIX as ADMIN_PREFIX
 from mock.admin import admin_app
 from mock.auth import AuthMiddleware
-from mock.docs import SPEC_JSON, SPEC_YAML, docs_app
+from mock.docs import SPEC_PATHS, docs_app
 from mock.domain.errors import DomainError
 from mock.domain.registry import TABLES
 from mock.errors import ApiProblem, problem_handler
@@ -68,7 +69,7 @@ def create_app(
     app = AsyncApp(__name__, middlewares=middlewares)
     app.add_api(
         spec, base_path=BASE_PATH, validate_responses=validate_responses,
-        validator_map=VALIDATOR_MAP, strict_validation=False, pythonic_params=False,
+        validator_map=VALIDATOR_MAP, strict_validation=True, pythonic_params=False,
     )
 
     paths: dict[str, set[str]] = {}
@@ -77,8 +78,8 @@ def create_app(
         paths.setdefault(op.path, set()).add(op.method)
         if content := op.op.get("requestBody", {}).get("content"):
             bodies[(op.path, op.method)] = list(content)
-    docs = docs_app(spec)
-    mounts: dict[str, Any] = {"/docs": docs, SPEC_JSON: docs, SPEC_YAML: docs}
+    docs = docs_app()
+    mounts: dict[str, Any] = {"/docs": docs, **dict.fromkeys(SPEC_PATHS, docs)}
     if admin:
         mounts[ADMIN_PREFIX] = admin_app(store, cache, secret)
     upload_paths = {BASE_PATH + op.path for op in operations
@@ -86,6 +87,8 @@ def create_app(
                     in op.op.get("requestBody", {}).get("content", {})}
     upload_limit = 64 * 1024 * 1024 if "upload_limit_ignored" in store.faults \
         else UPLOAD_BODY_LIMIT  # FAULT
+    # Outermost of the two: `/api/v1/…` becomes `/v1/…` before the front door sees it.
+    app.add_middleware(ApiV1Alias, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(FrontDoor, position=MiddlewarePosition.BEFORE_ROUTING, mounts=mounts,
                        paths=compile_paths(BASE_PATH, paths, bodies),
                        upload_paths=upload_paths, upload_limit=upload_limit,

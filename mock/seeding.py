@@ -7,7 +7,7 @@ import gc
 from collections.abc import Iterable
 
 from fixtures.seed import SeedStep
-from mock.domain import attachments
+from mock.domain import attachments, reconciliations, transfers
 from mock.domain.base import get_row
 from mock.domain.registry import RESOURCES
 from mock.store import TenantStore
@@ -26,6 +26,13 @@ def apply(ts: TenantStore, steps: Iterable[SeedStep]) -> int:
                 module.create(ts, body, row_id=step.id)
             elif step.action == "update":
                 module.update(ts, get_row(ts, step.resource, step.id), dict(step.body))
+            elif step.action == "transfer":
+                body = dict(step.body)
+                transfers.create(ts, body, debit_id=step.id, credit_id=body.pop("credit_id"),
+                                 transfer_id=body.pop("transfer_id"))
+            elif step.action == "reconcile":
+                body = dict(step.body)
+                reconciliations.reconcile(ts, body, group_id=body.pop("reconciliation_id"))
             else:  # link
                 attachments.link(ts, get_row(ts, "attachments", step.id), dict(step.body))
             count += 1

@@ -195,6 +195,16 @@ class StrictParameterValidator(ParameterValidator):
     """Parameters checked with compiled validators and every format; 400 names the field."""
 
     def validate_request(self, request: t.Any) -> None:
+        if self.strict_validation:
+            # Unknown query parameters are refused, naming them, rather than silently ignored
+            # (a misspelt filter would otherwise list everything).
+            known = {p["name"] for p in self.parameters.get("query", [])}
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                raise ApiProblem(400, "invalid_parameter",
+                                 f"Unknown query parameter(s): {', '.join(unknown)}.",
+                                 errors=[{"field": name, "message": "is not a parameter of this "
+                                          "operation"} for name in unknown])
         sources = {
             "query": lambda p: request.query_params.get(p["name"]),
             "path": lambda p: request.path_params.get(p["name"].replace("-", "_")),

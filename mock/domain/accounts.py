@@ -89,7 +89,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         disable_reconcile=fields.get("disable_reconcile", False),
         active=fields.get("active", True), opening_balance=opening,
     )
-    return ts["accounts"].insert(row)
+    ts["accounts"].insert(row)
+    return row
 
 
 def update(ts: TenantStore, row: Account, body: dict[str, Any]) -> Account:
@@ -103,7 +104,8 @@ def update(ts: TenantStore, row: Account, body: dict[str, Any]) -> Account:
             # their account (TRX-1): refused like a delete (ACC-4).
             refuse_if_used("account", usage(ts, row.id), "it cannot move to another company.")
             changes["company_id"] = company.id
-    return ts["accounts"].update(row, {**changes, "updated_at": touch(ts)})
+    ts["accounts"].update(row, {**changes, "updated_at": touch(ts)})
+    return row
 
 
 def usage(ts: TenantStore, account_id: str) -> dict[str, int]:

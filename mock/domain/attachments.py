@@ -178,7 +178,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         uploaded_at=base["created_at"], uploaded_on=base["created_at"][:10],
     )
     ts.blobs[row.id] = content
-    return ts["attachments"].insert(row)
+    ts["attachments"].insert(row)
+    return row
 
 
 def update(ts: TenantStore, row: Attachment, body: dict[str, Any]) -> Attachment:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mock.clock import iso
-from mock.domain.errors import InUse, NotFound, ValidationFailed
+from mock.domain.errors import InUse, NotFound, NotWritable, ValidationFailed
 from mock.domain.values import new_id, parse_uuid
 from mock.store import TableSpec, TenantStore
 
@@ -128,6 +128,28 @@ def require(body: Mapping[str, Any], *fields: str) -> None:
             f"Missing required field(s): {', '.join(missing)}",
             errors=[{"field": f, "message": "is required"} for f in missing],
         )
+
+
+def refuse_changes(row: Any, body: Mapping[str, Any], fields: Mapping[str, tuple[Any, ...]],
+                   why: str) -> None:
+    """A PATCH that would change a field fixed at create is a 422 `not_writable` naming it,
+    rather than 200 and nothing changed. `fields` maps each such field to the values that mean
+    "not sent" (the export's templates send `""` or `0`); sending the current value is fine.
+    Fields the export says are silently dropped (CMP-4, PER-4, TRX-3, PAY-10) are not here."""
+    changed = []
+    for name, blanks in fields.items():
+        if name not in body or any(body[name] is b or (type(body[name]) is type(b)
+                                                       and body[name] == b) for b in blanks):
+            continue
+        sent, current = body[name], getattr(row, name)
+        if isinstance(sent, str) and isinstance(current, str):
+            sent, current = sent.lower(), current.lower()  # ids in any case name the same row
+        if sent != current:
+            changed.append(name)
+    if changed:
+        raise NotWritable(f"{', '.join(changed)} cannot be changed after create: {why}",
+                          errors=[{"field": f, "message": "cannot be changed after create"}
+                                  for f in changed])
 
 
 def name_of(ts: TenantStore, resource: str, row_id: str | None) -> str | None:

@@ -1,7 +1,8 @@
-"""Payables and receivables: one implementation of the mirrored rules PAY-1 … PAY-10 (REC).
+"""Payables and receivables: one implementation of the mirrored rules PAY-1 … PAY-11 (REC).
 
-`payables.py` and `receivables.py` only name their side: status word, polarity, and the
-payment-instruction fields payables carry.
+`Bills(side)` is the resource of one side (create / update / delete / view and its table);
+`payables.py` and `receivables.py` each make one, naming what differs: status word, polarity,
+and the payment-instruction fields payables carry.
 
 Every write checks the whole request before it changes anything, so a refused request leaves
 no trace (G-12): creates and updates first validate, then resolve `*_name` references (the only
@@ -17,7 +18,7 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
-from mock.domain import transactions
+from mock.domain import reconciliations, transactions
 from mock.domain.base import (
     Converter,
     Row,
@@ -27,6 +28,7 @@ from mock.domain.base import (
     pick,
     public,
     reference,
+    refuse_changes,
     require,
     required_text,
     row_base,
@@ -35,7 +37,7 @@ from mock.domain.base import (
 )
 from mock.domain.errors import ValidationFailed
 from mock.domain.links import Allocation, TaxCharge, children
-from mock.domain.references import Polarity, resolve
+from mock.domain.references import Polarity, check_polarity, resolve
 from mock.domain.values import (
     CENT,
     money,
@@ -212,7 +214,8 @@ def split(total: Decimal, parts: int) -> list[Decimal]:
 
 def _installments(body: Mapping[str, Any]) -> int:
     value = body.get("total_installments")
-    if value is None:
+    if value is None or (value == 0 and not isinstance(value, bool)):
+        # The export's template sends `0`: one installment, no series (as if not sent).
         return 1
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INSTALLMENTS:
         raise ValidationFailed(f"total_installments must be an integer from 1 to "
@@ -256,14 +259,23 @@ def _nonzero(value: Any) -> bool:
         return True  # parse_money refuses it with the field named
 
 
+def _empty_share(item: Mapping[str, Any]) -> bool:
+    return ("amount" in item and "percentage" in item and not _nonzero(item["amount"])
+            and not _nonzero(item["percentage"]))
+
+
 def _allocations(ts: TenantStore, body: Mapping[str, Any], amount: Decimal,
-                 company_id: str) -> list[Share]:
-    """RULE PAY-2: rateio shares add up to the amount, or their percentages to 100 (else 422).
+                 company_id: str, polarity: Polarity) -> list[Share]:
+    """RULE PAY-2: rateio shares add up to the amount, or their percentages to 100 (else 422);
+    RULE PAY-11: every share's cost center has the side's polarity.
 
     A rateio is by amount when every share sends a non-zero `amount`, by percentage when none
     does; the two cannot be mixed. Percentage shares get their amounts computed, the rounding
     remainder on the last share so the amounts add up exactly too."""
-    items = _items(body, "cost_centers")
+    # The export's template sends a share of `amount: 0, percentage: 0`: it allocates nothing
+    # and is dropped, so the template's rateio is "no rateio".
+    items = [i for i in _items(body, "cost_centers")
+             if not _empty_share(i)]
     if not items:
         return []
     by_amount = [_nonzero(i.get("amount")) for i in items]
@@ -278,6 +290,7 @@ def _allocations(ts: TenantStore, body: Mapping[str, Any], amount: Decimal,
         if center.company_id != company_id:
             raise ValidationFailed("cost center of another company",
                                    field=f"{where}.cost_center_id")
+        check_polarity("cost_center", center, polarity, f"{where}.cost_center_id")  # PAY-11
         pct = item.get("percentage")
         percentage = None if pct is None else parse_money(pct, f"{where}.percentage")
         if all(by_amount):
@@ -405,10 +418,10 @@ def create(side: Side, ts: TenantStore, body: dict[str, Any], *,
         amounts = [amounts[0]] * len(amounts)
     # RULE PAY-7: no row of the series may have a negative nominal amount.
     _check_nominal(min(amounts), interest, discount)
-    shares = _allocations(ts, body, total, company.id)
+    shares = _allocations(ts, body, total, company.id, side.polarity)
     charges = _tax_charges(ts, body)
     # RULE PAY-1, PER-2: last, so a refused request creates no find-or-create rows (G-12).
-    refs = resolve(ts, body, company.id, _polarity(side, ts), person_role=True)
+    refs = resolve(ts, body, company.id, _polarity(side, ts), bill=True)
 
     group_id = new_id() if len(amounts) > 1 else None
     step = period or "monthly"
@@ -480,9 +493,17 @@ def _check_status(side: Side, row: Bill, status: Any, *, payment_date: str | Non
                                "cancelled", field="status")
 
 
+# A series is made on create only: the export's update template carries these two, so a PATCH
+# changing them is 422 rather than a silent no-op (its `0` / `""` mean "not sent"). Fields the
+# update does not know (`company_id`, …) are dropped (PAY-10, G-7).
+FIXED_AT_CREATE: dict[str, tuple[Any, ...]] = {
+    "total_installments": (None, 0), "recurrence_period": (None, "")}
+
+
 def update(side: Side, ts: TenantStore, row: Bill, body: dict[str, Any]) -> Bill:
-    # RULE PAY-10: response-only fields are not in WRITABLE and so are dropped. A series is
-    # made on create only: `total_installments` and `recurrence_period` are not rewritten.
+    # RULE PAY-10: response-only fields are not in WRITABLE and so are dropped.
+    refuse_changes(row, body, FIXED_AT_CREATE,
+                   "a series is made on create; create a new series instead")
     changes = pick(body, WRITABLE)
     if body.get("payment_date") is not None:
         changes["payment_date"] = parse_business_date(body["payment_date"], "payment_date")
@@ -502,13 +523,14 @@ def update(side: Side, ts: TenantStore, row: Bill, body: dict[str, Any]) -> Bill
     _check_status(side, row, status, payment_date=after("payment_date"),
                   account_id=after("financial_account_id"), nominal_amount=nominal_amount,
                   faults=ts.faults)
-    shares = _allocations(ts, body, amount, row.company_id) if "cost_centers" in body else None
+    shares = (_allocations(ts, body, amount, row.company_id, side.polarity)
+              if "cost_centers" in body else None)
     if shares is None and amount != row.amount:
         # Keep the stored rateio adding up to the new amount.
         shares = _redistribute(_stored_shares(ts, row), row.amount, amount)
     charges = _tax_charges(ts, body) if "tax_charges" in body else None
     # RULE PAY-1, PER-2: references last, so a refused request creates nothing (G-12).
-    changes.update(resolve(ts, body, row.company_id, _polarity(side, ts), person_role=True))
+    changes.update(resolve(ts, body, row.company_id, _polarity(side, ts), bill=True))
     if "patch_writes_is_reconciled" in ts.faults and isinstance(body.get("is_reconciled"),
                                                                  bool):  # FAULT
         changes["is_reconciled"] = body["is_reconciled"]
@@ -572,7 +594,9 @@ def _drop_transaction(ts: TenantStore, row: Bill) -> None:
 
 
 def delete(side: Side, ts: TenantStore, row: Bill) -> None:
-    # RULE PAY-9: hard delete of this row only; its auto transaction goes too, manual ones stay.
+    # RULE PAY-9: hard delete of this row only; it dissolves any reconciliation it is part of,
+    # and its auto transaction goes too (manual ones stay).
+    reconciliations.dissolve(ts, row.id)
     if "delete_keeps_auto_transaction" not in ts.faults:  # FAULT
         _drop_transaction(ts, row)
     for resource in ("allocations", "tax_charges", "attachment_links"):
@@ -627,6 +651,35 @@ def view(side: Side, ts: TenantStore, row: Bill, *, detail: bool = False) -> dic
              "amount": money(c.amount), "withholding": c.withholding}
             for c in charges
         ]
-        # Reconciliation is not part of the v1 mock: never reconciled.
-        out["reconciliation"] = None
+        # RULE PAY-8: the reconciliation group (`null` when not reconciled).
+        group = reconciliations.of(ts, row.id)
+        out["reconciliation"] = None if group is None else {
+            k: group[k] for k in ("id", "transaction_ids", "reconciled_at")}
     return out
+
+
+class Bills:
+    """The payables or the receivables resource: the mirrored rules bound to one `Side`.
+
+    It has the shape every resource has (`mock.domain.base.Resource`): its table `SPEC` and
+    `create`, `update`, `delete`, `view`."""
+
+    def __init__(self, side: Side) -> None:
+        self.side = side
+        self.SPEC: TableSpec = table_spec(side.resource)
+
+    def __repr__(self) -> str:
+        return f"Bills({self.side.resource!r})"
+
+    def create(self, ts: TenantStore, body: dict[str, Any], *,
+               row_id: str | None = None) -> Bill:
+        return create(self.side, ts, body, row_id=row_id)
+
+    def update(self, ts: TenantStore, row: Bill, body: dict[str, Any]) -> Bill:
+        return update(self.side, ts, row, body)
+
+    def delete(self, ts: TenantStore, row: Bill) -> None:
+        delete(self.side, ts, row)
+
+    def view(self, ts: TenantStore, row: Bill, *, detail: bool = False) -> dict[str, Any]:
+        return view(self.side, ts, row, detail=detail)

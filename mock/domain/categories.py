@@ -12,6 +12,7 @@ from mock.domain.base import (
     pick,
     public,
     reference,
+    refuse_changes,
     require,
     required_text,
     row_base,
@@ -76,7 +77,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         **row_base(ts, row_id), company_id=company.id, name=required_text(body["name"], "name"),
         type=kind, parent_id=parent_id, level=level,
     )
-    return ts["categories"].insert(row)
+    ts["categories"].insert(row)
+    return row
 
 
 def _descendants(ts: TenantStore, row: Category) -> list[Category]:
@@ -90,7 +92,8 @@ def _descendants(ts: TenantStore, row: Category) -> list[Category]:
 
 
 def update(ts: TenantStore, row: Category, body: dict[str, Any]) -> Category:
-    # RULE CAT-3: name and type only; no re-parenting.
+    # RULE CAT-3: name and type only; no re-parenting (a PATCH moving it is 422, not a no-op).
+    refuse_changes(row, body, {"parent_id": ()}, "re-parenting is not supported in v1")
     changes = pick(body, {"name": required_text, "type": _type})
     now = touch(ts)
     if "type" in changes and changes["type"] != row.type:
@@ -101,7 +104,8 @@ def update(ts: TenantStore, row: Category, body: dict[str, Any]) -> Category:
         # RULE CAT-3: a parent's new type cascades to every descendant.
         for child in _descendants(ts, row):
             ts["categories"].update(child, {"type": changes["type"], "updated_at": now})
-    return ts["categories"].update(row, {**changes, "updated_at": now})
+    ts["categories"].update(row, {**changes, "updated_at": now})
+    return row
 
 
 def delete(ts: TenantStore, row: Category) -> None:

@@ -65,7 +65,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
     # RULE CMP-3: matriz/filial comes from the branch digits, never from the request.
     kind = "matriz" if cnpj_is_matriz(cnpj) else "filial"
     row = Company(**row_base(ts, row_id), name=name, cnpj=cnpj, type=kind, active=True)
-    return ts["companies"].insert(row)
+    ts["companies"].insert(row)
+    return row
 
 
 def update(ts: TenantStore, row: Company, body: dict[str, Any]) -> Company:
@@ -73,7 +74,8 @@ def update(ts: TenantStore, row: Company, body: dict[str, Any]) -> Company:
     if changes.get("active") and not row.active:
         # RULE CMP-2: reactivating must not make two active companies share a CNPJ.
         _ensure_unique(ts, row.cnpj, exclude=row.id)
-    return ts["companies"].update(row, {**changes, "updated_at": touch(ts)})
+    ts["companies"].update(row, {**changes, "updated_at": touch(ts)})
+    return row
 
 
 def usage(ts: TenantStore, company_id: str) -> dict[str, int]:

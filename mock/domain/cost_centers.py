@@ -63,11 +63,13 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         **row_base(ts, row_id), company_id=company.id, name=fields["name"], type=fields["type"],
         description=fields.get("description"), active=fields.get("active", True),
     )
-    return ts["cost_centers"].insert(row)
+    ts["cost_centers"].insert(row)
+    return row
 
 
 def update(ts: TenantStore, row: CostCenter, body: dict[str, Any]) -> CostCenter:
-    return ts["cost_centers"].update(row, {**pick(body, WRITABLE), "updated_at": touch(ts)})
+    ts["cost_centers"].update(row, {**pick(body, WRITABLE), "updated_at": touch(ts)})
+    return row
 
 
 def usage(ts: TenantStore, cost_center_id: str) -> dict[str, int]:

@@ -54,6 +54,20 @@ class ValidationFailed(DomainError):
         super().__init__(detail, **extensions)
 
 
+class OwnedBySource(ValidationFailed):
+    """A PATCH would change a money field of an auto-created transaction, which belongs to the
+    payable or receivable whose settlement created it (TRX-5). `source` names that row."""
+
+    code = "owned_by_source"
+
+
+class NotWritable(ValidationFailed):
+    """A PATCH would change a field the API never lets you change after create (and the
+    export does not say it is silently dropped): 422 naming it, rather than 200 and nothing."""
+
+    code = "not_writable"
+
+
 class AmbiguousReference(DomainError):
     """Both `<x>_id` and `<x>_name` were sent for the same reference (TRX-2, PAY-1)."""
 

@@ -1,8 +1,7 @@
-"""Payables (`finance.payables`): the debit side of `mock.domain.bills` (PAY-1 … PAY-10)."""
+"""Payables (`finance.payables`): the debit side of `mock.domain.bills` (PAY-1 … PAY-11)."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from contract.documents import is_valid_cnpj, is_valid_cpf, normalize_document
@@ -19,8 +18,9 @@ TAX_DATA_MONEY = ("fine_amount", "interest_amount", "gross_income_amount", "tota
 
 
 def _document(value: Any, name: str) -> str | None:
-    """A CPF or CNPJ with valid check digits, stored digits-only (as PER-1)."""
-    if value is None:
+    """A CPF or CNPJ with valid check digits, stored digits-only (as PER-1); `""` (the
+    export's template) is "not sent"."""
+    if value is None or value == "":
         return None
     digits = normalize_document(value) if isinstance(value, str) else ""
     if not (is_valid_cpf(digits) or is_valid_cnpj(digits)):
@@ -37,7 +37,9 @@ def _tax_data(value: Any, name: str) -> dict[str, Any] | None:
     out = dict(value)
     for key, raw in value.items():
         where = f"{name}.{key}"
-        if raw is None:
+        if raw is None or (raw == "" and key in TAX_DATA_DATES):
+            # The export's template sends `""` for the dates: not sent.
+            out[key] = None
             continue
         if key in TAX_DATA_DATES:
             out[key] = parse_business_date(raw, where)
@@ -62,8 +64,4 @@ PAYMENT_FIELDS: dict[str, Converter] = {
 }
 SIDE = bills.Side(resource="payables", settled="paid", polarity=DEBIT, transaction_type="debit",
                   extra_fields=PAYMENT_FIELDS)
-SPEC = bills.table_spec("payables")
-create = partial(bills.create, SIDE)
-update = partial(bills.update, SIDE)
-delete = partial(bills.delete, SIDE)
-view = partial(bills.view, SIDE)
+PAYABLES = bills.Bills(SIDE)

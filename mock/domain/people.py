@@ -87,7 +87,11 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
     require(body, "company_id", "name")
     company = reference(ts, "companies", body["company_id"], "company_id")
     number, doc_type = None, None
-    if body.get("document_number") is not None:
+    if body.get("document_number") == "":
+        # The export's template sends `document_number: ""` (beside its `document_type`
+        # default): no document, and the type of an absent document is not checked.
+        pass
+    elif body.get("document_number") is not None:
         number, doc_type = _document(body["document_number"], body.get("document_type"))
     elif body.get("document_type") is not None:
         # RULE PER-1: a declared type must agree with a document; there is none to agree with.
@@ -104,7 +108,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         is_supplier=flag(body.get("is_supplier", False), "is_supplier"),
         active=flag(body.get("active", True), "active"), notes=text(body.get("notes"), "notes"),
     )
-    return ts["people"].insert(row)
+    ts["people"].insert(row)
+    return row
 
 
 def update(ts: TenantStore, row: Person, body: dict[str, Any]) -> Person:
@@ -120,13 +125,16 @@ def update(ts: TenantStore, row: Person, body: dict[str, Any]) -> Person:
             changes[field] = flag(body[field], field)
     if body.get("kind") is not None:
         changes["kind"] = _kind(body["kind"], "kind")
-    if body.get("document_number") is not None:
+    if body.get("document_number") == "":
+        pass  # the template's blank: a no-op like null (PER-4), its `document_type` with it
+    elif body.get("document_number") is not None:
         changes["document_number"], changes["document_type"] = _document(
             body["document_number"], body.get("document_type"))
     elif body.get("document_type") is not None and body["document_type"] != row.document_type:
         raise ValidationFailed("document_type must agree with the stored document_number",
                                field="document_type")
-    return ts["people"].update(row, {**changes, "updated_at": touch(ts)})
+    ts["people"].update(row, {**changes, "updated_at": touch(ts)})
+    return row
 
 
 def delete(ts: TenantStore, row: Person) -> None:

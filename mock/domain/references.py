@@ -79,12 +79,23 @@ def _find_or_create(ts: TenantStore, ref: str, name: str, company_id: str,
     return cost_centers.create(ts, body)
 
 
+def check_polarity(ref: str, row: Any, polarity: Polarity, field: str) -> None:
+    """RULE PAY-11: payables take `cost` cost centers and `debit` categories, receivables
+    `revenue` and `credit`; a row of the other polarity is a 422 naming the field."""
+    if ref == "person" or _matches(ref, row, polarity):
+        return
+    wanted = polarity.category_type if ref == "category" else polarity.cost_center_type
+    raise ValidationFailed(f"{field} must name a {wanted} {ref.replace('_', ' ')} on this side "
+                           f"(it is {row.type})", field=field)
+
+
 def resolve(ts: TenantStore, body: dict[str, Any], company_id: str, polarity: Polarity, *,
-            person_role: bool = False) -> dict[str, str | None]:
+            bill: bool = False) -> dict[str, str | None]:
     """The `<ref>_id` values the body sets (explicit null clears), by id or by name.
 
-    `person_role` enforces PER-2 on a `person_id` (payables and receivables only). Every
-    reference is checked before the first find-or-create write.
+    `bill` (payables and receivables only) enforces PER-2 on a `person_id` and PAY-11 on a
+    `category_id` / `cost_center_id`. Every reference is checked before the first
+    find-or-create write.
     """
     check_ambiguous(body)
     out: dict[str, str | None] = {}
@@ -100,10 +111,12 @@ def resolve(ts: TenantStore, body: dict[str, Any], company_id: str, polarity: Po
             row = reference(ts, resource, body[id_field], id_field)
             if row.company_id != company_id:
                 raise ValidationFailed(f"{id_field} belongs to another company", field=id_field)
-            if ref == "person" and person_role and not getattr(row, polarity.person_flag):
+            if ref == "person" and bill and not getattr(row, polarity.person_flag):
                 # RULE PER-2: only suppliers on payables, only customers on receivables.
                 raise ValidationFailed(f"person_id must be a {polarity.role}",
                                        field="person_id")
+            if bill:
+                check_polarity(ref, row, polarity, id_field)  # RULE PAY-11
             out[id_field] = row.id
     for ref, name in names.items():
         # RULE PAY-1 / TRX-2: find-or-create with the side's polarity.

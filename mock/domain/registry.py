@@ -1,8 +1,10 @@
-"""Every resource module and internal table, so the store and the API see the same list."""
+"""Every resource and internal table, so the store and the API see the same list.
+
+A resource is a `mock.domain.<resource>` module, or for payables and receivables the
+`Bills` object of that side; each has the `Resource` shape (`SPEC`, create/update/delete/view).
+"""
 
 from __future__ import annotations
-
-from types import ModuleType
 
 from mock.domain import (
     accounts,
@@ -14,20 +16,22 @@ from mock.domain import (
     payables,
     people,
     receivables,
+    reconciliations,
     taxes,
     transactions,
 )
+from mock.domain.base import Resource
 from mock.store import TableSpec
 
-RESOURCES: dict[str, ModuleType] = {
+RESOURCES: dict[str, Resource] = {
     "accounts": accounts,
     "attachments": attachments,
     "categories": categories,
     "companies": companies,
     "cost_centers": cost_centers,
-    "payables": payables,
+    "payables": payables.PAYABLES,
     "people": people,
-    "receivables": receivables,
+    "receivables": receivables.RECEIVABLES,
     "taxes": taxes,
     "transactions": transactions,
 }
@@ -37,4 +41,5 @@ TABLES: tuple[TableSpec, ...] = (
     links.ALLOCATIONS,
     links.TAX_CHARGES,
     links.ATTACHMENT_LINKS,
+    reconciliations.RECONCILIATION_ITEMS,
 )

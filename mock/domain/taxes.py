@@ -76,7 +76,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         default_withholding=fields.get("default_withholding", False),
         active=fields.get("active", True),
     )
-    return ts["taxes"].insert(row)
+    ts["taxes"].insert(row)
+    return row
 
 
 def update(ts: TenantStore, row: Tax, body: dict[str, Any]) -> Tax:
@@ -85,7 +86,8 @@ def update(ts: TenantStore, row: Tax, body: dict[str, Any]) -> Tax:
     if "name" in changes:
         _ensure_unique(ts, changes["name"], exclude=row.id)
         changes["name_key"] = changes["name"].casefold()
-    return ts["taxes"].update(row, {**changes, "updated_at": touch(ts)})
+    ts["taxes"].update(row, {**changes, "updated_at": touch(ts)})
+    return row
 
 
 def delete(ts: TenantStore, row: Tax) -> None:

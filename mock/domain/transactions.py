@@ -1,4 +1,4 @@
-"""Transactions (`finance.transactions`): RULES TRX-1 … TRX-4."""
+"""Transactions (`finance.transactions`): RULES TRX-1 … TRX-5."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from mock.domain import reconciliations
 from mock.domain.base import (
     Row,
     flag,
@@ -19,7 +20,7 @@ from mock.domain.base import (
     text,
     touch,
 )
-from mock.domain.errors import ValidationFailed
+from mock.domain.errors import OwnedBySource, ValidationFailed
 from mock.domain.references import CREDIT, DEBIT, resolve
 from mock.domain.values import money, optional_business_date, parse_business_date, parse_money
 from mock.store import Filter, TableSpec, TenantStore
@@ -85,6 +86,12 @@ WRITABLE = {"description": text, "bank_description": text, "document": text,
             "occurred_at": parse_business_date,
             "competence_date": optional_business_date, "type": _type, "payment_method_kind": text,
             "classified": flag, "notes": text, "is_pending": flag}
+# RULE TRX-5: the money fields of an auto-created transaction belong to its source payable or
+# receivable. Its account is one too, but TRX-3 already drops `financial_account_id` on every
+# PATCH (the export says so), so it can never change here.
+SOURCE_OWNED = ("amount", "type", "is_pending", "occurred_at")
+# Where a settlement stores the id of the transaction it created (PAY-5).
+SOURCES = {"payables": "payable", "receivables": "receivable"}
 
 
 def _references(ts: TenantStore, body: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +130,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         # RULE TRX-3: auto_created and transfer_id are server-controlled.
         auto_created=False, transfer_id=None,
     )
-    return ts["transactions"].insert(row)
+    ts["transactions"].insert(row)
+    return row
 
 
 def create_auto(ts: TenantStore, *, company_id: str, financial_account_id: str, amount: Decimal,
@@ -139,11 +147,40 @@ def create_auto(ts: TenantStore, *, company_id: str, financial_account_id: str, 
         payment_method_kind=None, classified=False, notes=None, is_pending=False,
         auto_created=True, transfer_id=None,
     )
-    return ts["transactions"].insert(row)
+    ts["transactions"].insert(row)
+    return row
+
+
+def source_of(ts: TenantStore, row: Transaction) -> tuple[str, str] | None:
+    """(kind, id) of the payable or receivable whose settlement created `row`, if any."""
+    if not row.auto_created:
+        return None
+    for resource, kind in SOURCES.items():
+        for bill in ts[resource].where(transaction_id=row.id):
+            return kind, bill.id
+    return None
+
+
+def _check_source_owned(ts: TenantStore, row: Transaction, changes: dict[str, Any]) -> None:
+    """RULE TRX-5: a PATCH that would change a money field of an auto-created transaction is
+    refused (422 `owned_by_source`, naming the source); sending the current value is fine."""
+    changed = [name for name in SOURCE_OWNED
+               if name in changes and changes[name] != getattr(row, name)]
+    source = source_of(ts, row) if changed else None
+    if source is None:
+        return
+    kind, source_id = source
+    raise OwnedBySource(
+        f"{', '.join(changed)} of this transaction belong(s) to the {kind} {source_id} whose "
+        f"settlement created it; change the {kind} (or revert it to pending) instead.",
+        source={"type": kind, "id": source_id},
+        errors=[{"field": name, "message": f"owned by {kind} {source_id}"} for name in changed],
+    )
 
 
 def update(ts: TenantStore, row: Transaction, body: dict[str, Any]) -> Transaction:
     changes = pick(body, WRITABLE)
+    _check_source_owned(ts, row, changes)
     if "transaction_patch_moves_account" in ts.faults and body.get("financial_account_id"):
         # FAULT: the account is written (RULE TRX-3 drops it)
         changes["financial_account_id"] = reference(
@@ -151,7 +188,8 @@ def update(ts: TenantStore, row: Transaction, body: dict[str, Any]) -> Transacti
     kind = changes.get("type", row.type)
     changes.update(resolve(ts, _references(ts, body), row.company_id,
                            DEBIT if kind == "debit" else CREDIT))
-    return ts["transactions"].update(row, {**changes, "updated_at": touch(ts)})
+    ts["transactions"].update(row, {**changes, "updated_at": touch(ts)})
+    return row
 
 
 def delete(ts: TenantStore, row: Transaction) -> None:
@@ -160,9 +198,15 @@ def delete(ts: TenantStore, row: Transaction) -> None:
         raise ValidationFailed(
             "This transaction was created by settling a payable or receivable; revert the "
             "source to pending or delete it instead.", field="id")
-    for link in list(ts["attachment_links"].where(owner_id=row.id)):
-        ts["attachment_links"].delete(link)
-    ts["transactions"].delete(row)
+    # A transfer is one movement: both legs go (mock.domain.transfers). A reconciliation the
+    # transaction belongs to is dissolved, as deleting a reconciled bill dissolves it (PAY-9).
+    others = [] if row.transfer_id is None else [
+        t for t in ts["transactions"].where(transfer_id=row.transfer_id) if t.id != row.id]
+    for leg in (row, *others):
+        reconciliations.dissolve(ts, leg.id)
+        for link in list(ts["attachment_links"].where(owner_id=leg.id)):
+            ts["attachment_links"].delete(link)
+        ts["transactions"].delete(leg)
 
 
 def view(ts: TenantStore, row: Transaction, *, detail: bool = False) -> dict[str, Any]:

@@ -658,8 +658,9 @@ def test_create_requires_what_the_rules_require(resource: str) -> None:
         ),
         (
             "DocumentNumberInput",
-            ["52998224725", "529.982.247-25", "11222333000181"],
-            ["5299822472", "abc", ""],
+            # "" is the export's template for "not sent" (spec/README.md).
+            ["52998224725", "529.982.247-25", "11222333000181", ""],
+            ["5299822472", "abc", " "],
         ),
         ("PercentageInput", ["0", "100", "100.00", "33.33", 50], ["100.01", "101", -1, 100.5]),
     ],

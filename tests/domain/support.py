@@ -128,7 +128,7 @@ def add_transaction(ts: TenantStore, company_id: str, account_id: str, **fields:
 
 def add_bill(ts: TenantStore, resource: str, company_id: str, person_id: str,
              **fields: Any) -> Any:
-    module = payables if resource == "payables" else receivables
+    module = payables.PAYABLES if resource == "payables" else receivables.RECEIVABLES
     body = {"company_id": company_id, "description": "NF 1", "amount": "100.00",
             "due_date": "2026-02-10", "person_id": person_id, **fields}
     return module.create(ts, body)

@@ -85,8 +85,11 @@ def test_patch_writes_name_and_type_only(api_a: Api, fake: Faker, company_id: st
     root = category(api_a, company_id, "Despesas")
     other_root = category(api_a, company_id, "Outras")
     child = category(api_a, company_id, "Aluguel", parent_id=root["id"])
+    # Re-parenting is refused by name (422 not_writable), not ignored.
+    problem(api_a.patch("categories", child["id"], {"name": "x", "parent_id": other_root["id"]}),
+            422, "not_writable", field="parent_id")
     r = api_a.patch("categories", child["id"], {
-        "name": "Aluguel e condomínio", "parent_id": other_root["id"], "level": 1,
+        "name": "Aluguel e condomínio", "parent_id": root["id"], "level": 1,
         "company_id": api_a.company(fake)["id"], "id": other_root["id"],
         "created_at": "2000-01-01T00:00:00Z",
     })

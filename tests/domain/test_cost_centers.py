@@ -76,7 +76,9 @@ def test_patch_writes_name_type_description_and_active(api_a: Api, fake: Faker,
 @pytest.mark.parametrize("kind", ["allocations", "payables", "receivables", "transactions"])
 def test_delete_is_refused_while_in_use(api_a: Api, fake: Faker, company_id: str,
                                         ts_a: TenantStore, kind: str) -> None:
-    cc = cost_center(api_a, company_id, "Operacional")["id"]
+    # RULE PAY-11: a receivable takes a revenue cost center.
+    cc = cost_center(api_a, company_id, "Operacional",
+                     "revenue" if kind == "receivables" else "cost")["id"]
     account = api_a.account(fake, company_id)["id"]
     person = api_a.person(fake, company_id, supplier=True, customer=True)["id"]
     if kind == "allocations":
@@ -102,7 +104,7 @@ def test_delete_is_refused_while_in_use(api_a: Api, fake: Faker, company_id: str
 # RULE CC-2
 def test_usage_counts_every_reference(api_a: Api, fake: Faker, company_id: str,
                                       ts_a: TenantStore) -> None:
-    cc = cost_center(api_a, company_id, "Operacional")["id"]
+    cc = cost_center(api_a, company_id, "Operacional", "revenue")["id"]  # receivables: PAY-11
     unused = cost_center(api_a, company_id, "Livre")["id"]
     account = api_a.account(fake, company_id)["id"]
     person = api_a.person(fake, company_id, supplier=True, customer=True)["id"]

@@ -1,7 +1,8 @@
 """The live balance against a plain ledger (RULE ACC-2), as a Hypothesis state machine.
 
-Any sequence of transaction creates / patches / deletes and payable / receivable creates,
-settlements, edits, reverts, cancels and deletes — through HTTP — leaves every account's
+Any sequence of transaction creates / patches / deletes, patches of auto-created transactions
+(TRX-5: refused when they touch a money field) and payable / receivable creates, settlements,
+edits, reverts, cancels and deletes — through HTTP — leaves every account's
 `GET /accounts/{id}` balance equal to `opening seed + Σ credits − Σ debits` of a plain-Python
 model of the posted transactions, auto-created ones (PAY-5) included.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -216,6 +218,29 @@ class Ledger(RuleBasedStateMachine):
         # RULE TRX-4: the auto transaction cannot be deleted directly.
         self.call("DELETE", f"/transactions/{row['transaction_id']}", 422)
 
+    @rule(bill_id=bills, amount=st.none() | cents, kind=st.none() | st.sampled_from(
+        ["debit", "credit"]), pending=st.none() | st.booleans(),
+        day=st.none() | st.sampled_from(["2026-01-20", "2026-03-03"]), notes=st.text(max_size=5))
+    def patch_auto_transaction(self, bill_id: str, amount: Decimal | None, kind: str | None,
+                               pending: bool | None, day: str | None, notes: str) -> None:
+        bill = self._bill(bill_id)
+        if bill is None or not bill.settled:
+            return
+        trx_id = self.call("GET", f"/{bill.resource}/{bill_id}", 200)["transaction_id"]
+        trx = self.call("GET", f"/transactions/{trx_id}", 200)
+        body: dict[str, Any] = {"notes": notes}
+        for name, value in (("amount", None if amount is None else f"{amount:.2f}"),
+                            ("type", kind), ("is_pending", pending), ("occurred_at", day)):
+            if value is not None:
+                body[name] = value
+        current = {"amount": trx["amount"], "type": trx["type"],
+                   "is_pending": trx["is_pending"], "occurred_at": trx["occurred_at"]}
+        changes = any(body[k] != current[k] for k in current if k in body)
+        # RULE TRX-5: the money fields belong to the bill; descriptive fields stay editable.
+        out = self.call("PATCH", f"/transactions/{trx['id']}", 422 if changes else 200, body)
+        if changes:
+            assert out["code"] == "owned_by_source" and out["source"]["id"] == bill_id
+
     @rule(bill_id=consumes(bills))
     def delete_bill(self, bill_id: str) -> None:
         bill = self.bill_rows.pop(bill_id, None)
@@ -247,9 +272,20 @@ class Ledger(RuleBasedStateMachine):
         settled = sum(b.settled for b in self.bill_rows.values())
         page = self.call("GET", "/transactions?limit=100", 200)["data"]
         assert sum(t["auto_created"] for t in page) == settled
+        # RULE TRX-5: each one still carries its bill's nominal amount, type and account.
+        autos = {t["id"]: t for t in page if t["auto_created"]}
+        for bill in self.bill_rows.values():
+            if bill.settled:
+                row = self.call("GET", f"/{bill.resource}/{bill.id}", 200)
+                trx = autos[row["transaction_id"]]
+                assert (Decimal(trx["amount"]), trx["type"], trx["is_pending"]) == (
+                    bill.nominal, SIDES[bill.resource][1], False)
+                assert bill.account is not None
+                assert trx["financial_account_id"] == self.accounts[bill.account]
 
 
-# RULE ACC-2, RULE PAY-5, RULE PAY-6, RULE PAY-9, RULE TRX-4
+@pytest.mark.rule("ACC-2", "PAY-5", "PAY-6", "PAY-9", "TRX-4", "TRX-5")
+# RULE ACC-2, RULE PAY-5, RULE PAY-6, RULE PAY-9, RULE TRX-4, RULE TRX-5
 def test_balances_follow_a_plain_ledger(client: Any, store: Store,
                                         auth_a: dict[str, str]) -> None:
     run_state_machine_as_test(

@@ -1,4 +1,4 @@
-"""Payables: RULES PAY-1 … PAY-10 and PER-2 through HTTP. Each mirrored rule runs for payables
+"""Payables: RULES PAY-1 … PAY-11 and PER-2 through HTTP. Each mirrored rule runs for payables
 and for its REC mirror (the `side` fixture); what only one side has lives in this file (payment
 instructions) or in `test_receivables.py`. Also: every payable filter, the default sort, and
 the catalogue guards (CC-2, TAX-3, ACC-4, CAT-4) fed by real payables."""
@@ -218,6 +218,52 @@ def test_rateio_cost_centers_are_of_the_company(books: Books, side: BillSide,
                            cost_centers=[{"cost_center_id": center["id"], "amount": "10.00"}])
     problem(books.api.post(side.resource, body), 422, "validation_failed",
             field="cost_centers[0].cost_center_id")
+
+
+# -- PAY-11: polarity ----------------------------------------------------------------------
+
+OTHER_CENTER = {"cost": "revenue", "revenue": "cost"}
+OTHER_CATEGORY = {"debit": "credit", "credit": "debit"}
+
+
+@pytest.mark.rule("PAY-11")
+# RULE PAY-11
+@pytest.mark.parametrize("where", ["cost_center_id", "category_id", "cost_centers"])
+def test_references_of_the_other_polarity_are_422(books: Books, side: BillSide,
+                                                  where: str) -> None:
+    wrong_center = books.cost_center("Vendas", OTHER_CENTER[side.cost_center_type])
+    right_center = books.cost_center("Obras", side.cost_center_type)
+    wrong_category = books.category("Receita", OTHER_CATEGORY[side.category_type])
+    fields: dict[str, Any] = {
+        "cost_center_id": {"cost_center_id": wrong_center["id"]},
+        "category_id": {"category_id": wrong_category["id"]},
+        "cost_centers": {"cost_centers": [
+            {"cost_center_id": right_center["id"], "amount": "4.00"},
+            {"cost_center_id": wrong_center["id"], "amount": "6.00"}]},
+    }[where]
+    field = "cost_centers[1].cost_center_id" if where == "cost_centers" else where
+    problem(books.api.post(side.resource, books.bill_body(side, amount="10.00", **fields)),
+            422, "validation_failed", field=field)
+    assert count(books.api, side.resource) == 0
+    row = books.bill(side, amount="10.00")
+    problem(books.api.patch(side.resource, row["id"], fields), 422, "validation_failed",
+            field=field)
+    after = books.api.read(side.resource, row["id"])
+    assert (after["cost_center_id"], after["category_id"], after["cost_center_allocations"]) \
+        == (None, None, [])
+
+
+@pytest.mark.rule("PAY-11")
+# RULE PAY-11: the side's own polarity is accepted everywhere, ids and names alike.
+def test_references_of_the_side_polarity_are_accepted(books: Books, side: BillSide) -> None:
+    center = books.cost_center("Obras", side.cost_center_type)
+    category = books.category("Aluguel", side.category_type)
+    row = books.bill(side, amount="10.00", cost_center_id=center["id"],
+                     category_id=category["id"],
+                     cost_centers=[{"cost_center_id": center["id"], "percentage": "100"}])
+    assert (row["cost_center_id"], row["category_id"]) == (center["id"], category["id"])
+    named = books.bill(side, amount="10.00", cost_center_name="Obras", category_name="Aluguel")
+    assert (named["cost_center_id"], named["category_id"]) == (center["id"], category["id"])
 
 
 # RULE PAY-2
@@ -555,7 +601,7 @@ def test_patch_drops_response_only_fields(books: Books, side: BillSide) -> None:
         "company_id": str(uuid.uuid4()), "created_at": "2020-01-01T00:00:00Z",
         "transaction_id": str(uuid.uuid4()), "is_reconciled": True, "tax_charges_count": 9,
         "cost_center_allocations_count": 9, "attachments_count": 9, "group_id": None,
-        "installment_number": 7, "total_installments": 9, "recurrence_period": "weekly",
+        "installment_number": 7, "total_installments": 2, "recurrence_period": None,
         "nominal_amount": "1.00", "notes": "nova nota"})
     assert r.status_code == 200, r.text
     out = r.json()

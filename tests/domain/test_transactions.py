@@ -1,4 +1,4 @@
-"""Transactions: RULES TRX-1 … TRX-4, their filters and default sort, and the live balance ACC-2,
+"""Transactions: RULES TRX-1 … TRX-5, their filters and default sort, and the live balance ACC-2,
 through HTTP; plus the catalogue guards (ACC-4, CMP-5, CAT-4, CC-2) fed by real transactions."""
 
 from __future__ import annotations
@@ -192,6 +192,65 @@ def test_an_auto_created_transaction_cannot_be_deleted(books: Books) -> None:
     assert books.api.read("transactions", trx_id)["auto_created"] is True
     books.api.patch("payables", bill["id"], {"status": "pending"})
     problem(books.api.get("transactions", trx_id), 404, "not_found")
+
+
+# -- TRX-5 ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("side", "field", "value"), [
+    (PAYABLES, "amount", "1.00"), (PAYABLES, "type", "credit"), (PAYABLES, "is_pending", True),
+    (PAYABLES, "occurred_at", "2026-02-01"), (RECEIVABLES, "amount", "999.99"),
+    (RECEIVABLES, "type", "debit"),
+])
+@pytest.mark.rule("TRX-5")
+# RULE TRX-5, RULE PAY-5
+def test_money_fields_of_an_auto_transaction_belong_to_its_source(
+        books: Books, side: Any, field: str, value: Any) -> None:
+    bill = books.bill(side, amount="103.00")
+    settled = books.settle(side, bill["id"])
+    trx_id = settled["transaction_id"]
+    before, balance = books.api.read("transactions", trx_id), books.balance()
+    body = problem(books.api.patch("transactions", trx_id, {field: value, "notes": "x"}), 422,
+                   "owned_by_source", field=field)
+    assert body["source"] == {"type": side.resource[:-1], "id": bill["id"]}
+    assert bill["id"] in body["detail"]
+    # Nothing was written: not the money field, not the descriptive one sent with it.
+    assert books.api.read("transactions", trx_id) == before
+    assert books.balance() == balance
+    assert books.api.read(side.resource, bill["id"])["status"] == side.settled
+
+
+@pytest.mark.rule("TRX-5")
+# RULE TRX-5
+def test_descriptive_fields_of_an_auto_transaction_stay_editable(books: Books) -> None:
+    bill = books.bill(PAYABLES, amount="103.00")
+    trx_id = books.settle(PAYABLES, bill["id"])["transaction_id"]
+    before = books.api.read("transactions", trx_id)
+    center = books.cost_center("Obras")
+    # The current money values may be sent back unchanged (a client PATCHing what it read).
+    r = books.api.patch("transactions", trx_id, {
+        "description": "Aluguel pago", "notes": "conferido", "classified": True,
+        "bank_description": "PAG BOLETO", "cost_center_id": center["id"],
+        "amount": before["amount"], "type": before["type"], "is_pending": False,
+        "occurred_at": before["occurred_at"], "financial_account_id": books.account2()["id"]})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert (out["description"], out["notes"], out["classified"], out["cost_center_id"]) == (
+        "Aluguel pago", "conferido", True, center["id"])
+    for kept in ("amount", "type", "is_pending", "occurred_at", "financial_account_id"):
+        assert out[kept] == before[kept], kept
+    assert books.balance() == Books.OPENING - Decimal("103.00")
+
+
+@pytest.mark.rule("TRX-5")
+# RULE TRX-5: a manual transaction keeps its money fields editable.
+def test_a_manual_transaction_money_fields_stay_editable(books: Books) -> None:
+    row = books.trx(type="debit", amount="10.00")
+    r = books.api.patch("transactions", row["id"], {"amount": "11.00", "type": "credit",
+                                                    "is_pending": True})
+    assert r.status_code == 200, r.text
+    assert (r.json()["amount"], r.json()["type"], r.json()["is_pending"]) == (
+        "11.00", "credit", True)
 
 
 # RULE TRX-4, RULE G-10

@@ -1,6 +1,7 @@
 """`/docs` in a real browser (headless Debian chromium driven by Playwright): it loads with no
 internet, lists the ten resource groups, takes the demo token in Authorize, keeps it across a
-reload, and "try it" on `GET /v1/companies` answers 200 from this mock."""
+reload, and "try it" on `GET /v1/companies` (no filter pre-filled) and `GET /v1/accounts/{id}`
+(its example id a demo account) answers 200 from this mock."""
 
 from __future__ import annotations
 
@@ -76,19 +77,34 @@ def test_docs_page_lists_the_groups_and_try_it_answers_200(page: Any, mock_base:
     try_it = operation.locator("button.try-out__btn")
     if try_it.inner_text().strip() == "Try it out":  # tryItOutEnabled opens it already
         try_it.click()
-    # Swagger UI pre-fills each parameter with its spec example; the `cnpj` example names no
-    # demo company, so clear the filter to see the rows.
-    operation.locator("tr[data-param-name='cnpj'] input").fill("")
-    operation.locator("button.execute").click()
-    status = operation.locator(".live-responses-table .response .response-col_status")
-    status.first.wait_for()
-    assert status.first.inner_text().strip().startswith("200")
-    body = operation.locator(".live-responses-table .microlight").first.inner_text()
+    # No filter is pre-filled (an example filter would list nothing): execute as it opens.
+    assert operation.locator("tr[data-param-name='cnpj'] input").input_value() == ""
+    body = _execute(operation, "200")
     assert tokens.TENANT_A in body  # the demo workspace's companies
+
+    # Try it: GET /accounts/{id}, its `id` pre-filled with a demo account.
+    operation = page.locator(".opblock.opblock-get").filter(
+        has=page.locator(".opblock-summary-path[data-path='/accounts/{id}']"))
+    operation.locator(".opblock-summary").click()
+    try_it = operation.locator("button.try-out__btn")
+    if try_it.inner_text().strip() == "Try it out":
+        try_it.click()
+    assert operation.locator("tr[data-param-name='id'] input").input_value()
+    assert '"balance"' in _execute(operation, "200")
 
     assert requested, "the page made no request"
     assert {urlsplit(url).netloc for url in requested} == {host}, \
         "the page fetched something from outside this mock"
+
+
+def _execute(operation: Any, status: str) -> str:
+    """Press Execute; check the live response's status; return its body."""
+    operation.locator("button.execute").click()
+    shown = operation.locator(".live-responses-table .response .response-col_status")
+    shown.first.wait_for()
+    assert shown.first.inner_text().strip().startswith(status)
+    body: str = operation.locator(".live-responses-table .microlight").first.inner_text()
+    return body
 
 
 def _save_screenshot(page: Any, tmp_path: Path) -> None:
