@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 class Fault:
     name: str
     invariant: str  # the suites' tag for the property it breaks (see INVARIANTS)
-    rule: str  # the RULES.md id it violates
+    rule: str  # the rule id it violates (the rule catalogue, docs/rules.md)
     description: str
 
 
@@ -30,7 +30,7 @@ INVARIANTS = {
     "delete": "204 then 404 (G-10)",
     "auth": "bearer JWT and scopes (G-1, G-2)",
     "errors": "problem+json errors (G-6)",
-    "rules": "business rules (CMP, CAT, ACC, PAY, ATT)",
+    "rules": "business rules (G-7, G-8, G-9, G-11, CMP, CAT, CC, TAX, PER, ACC, TRX, PAY, ATT)",
 }
 
 CATALOGUE: tuple[Fault, ...] = (
@@ -73,6 +73,54 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("nominal_ignores_interest", "rules", "PAY-7",
           "nominal_amount leaves out interest_amount"),
     Fault("upload_limit_ignored", "rules", "ATT-1", "uploads over 10 MB are stored"),
+    # -- the generic rules of every operation (G-7, G-8, G-9, G-11) ---------------------------
+    Fault("patch_rewrites_created_at", "rules", "G-7",
+          "a PATCH also moves the server-owned `created_at` to the time of the PATCH"),
+    Fault("amount_as_json_number", "rules", "G-8",
+          "transaction amounts are answered as JSON numbers instead of two-place strings"),
+    Fault("timestamps_without_zone", "rules", "G-9",
+          "`created_at`/`updated_at` of new and changed rows lose their UTC designator"),
+    Fault("detail_drops_workspace_id", "rules", "G-11",
+          "`GET /x/{id}` leaves out `workspace_id`, which the list row carries"),
+    # -- companies, categories, cost centers, taxes, people, accounts -------------------------
+    Fault("company_type_from_request", "rules", "CMP-3",
+          "a company's `type` is taken from the request when sent"),
+    Fault("company_cnpj_patchable", "rules", "CMP-4",
+          "PATCH /companies writes `cnpj` (and re-derives `type`)"),
+    Fault("company_delete_ignores_records", "rules", "CMP-5",
+          "a company with people or financial records is deleted"),
+    Fault("child_category_type_free", "rules", "CAT-2",
+          "a subcategory may have another type than its parent"),
+    Fault("category_type_no_cascade", "rules", "CAT-3",
+          "changing a category's type leaves its descendants' type as it was"),
+    Fault("category_delete_with_children", "rules", "CAT-4",
+          "a category with subcategories is deleted"),
+    Fault("cost_center_description_null_kept", "rules", "CC-1",
+          "PATCH /cost_centers `description: null` leaves the description"),
+    Fault("cost_center_delete_in_use", "rules", "CC-2",
+          "a cost center in use is deleted"),
+    Fault("tax_name_case_sensitive", "rules", "TAX-1",
+          "tax names are unique only in the same letter case"),
+    Fault("tax_rate_null_kept", "rules", "TAX-2",
+          "PATCH /taxes `default_rate: null` leaves the rate"),
+    Fault("tax_delete_while_charged", "rules", "TAX-3",
+          "a tax charged on a payable or receivable is deleted"),
+    Fault("cpf_without_check_digits", "rules", "PER-1",
+          "any 11 or 14 digits are accepted as a person's document"),
+    Fault("bill_person_role_ignored", "rules", "PER-2",
+          "a payable may name a non-supplier, a receivable a non-customer"),
+    Fault("person_sensitive_fields_returned", "rules", "PER-3",
+          "person rows carry `birthday`, `addresses` and `pix_key` (empty)"),
+    Fault("person_patch_null_clears", "rules", "PER-4",
+          "PATCH /people `null` for an optional string clears it"),
+    Fault("person_delete_is_hard", "rules", "PER-5",
+          "DELETE /people is hard: the rows that referenced the person lose its name"),
+    Fault("account_bank_fields_required", "rules", "ACC-1",
+          "POST /accounts without `agency` and `account_number` is refused"),
+    Fault("account_patch_resets_absent", "rules", "ACC-3",
+          "PATCH /accounts clears the bank fields its body leaves out"),
+    Fault("account_delete_in_use", "rules", "ACC-4",
+          "an account used by transactions, payables or receivables is deleted"),
 )
 BY_NAME = {fault.name: fault for fault in CATALOGUE}
 

@@ -67,7 +67,11 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
 
 
 def update(ts: TenantStore, row: CostCenter, body: dict[str, Any]) -> CostCenter:
-    return ts["cost_centers"].update(row, {**pick(body, WRITABLE), "updated_at": touch(ts)})
+    changes = pick(body, WRITABLE)
+    if "cost_center_description_null_kept" in ts.faults and changes.get("description", "") \
+            is None:  # FAULT: null does not clear
+        del changes["description"]
+    return ts["cost_centers"].update(row, {**changes, "updated_at": touch(ts)})
 
 
 def usage(ts: TenantStore, cost_center_id: str) -> dict[str, int]:
@@ -82,7 +86,7 @@ def usage(ts: TenantStore, cost_center_id: str) -> dict[str, int]:
 
 def delete(ts: TenantStore, row: CostCenter) -> None:
     counts = usage(ts, row.id)
-    if any(counts.values()):
+    if any(counts.values()) and "cost_center_delete_in_use" not in ts.faults:  # FAULT
         raise InUse(
             "The cost center is in use; deactivate it with PATCH {\"active\": false}.",
             usage=counts,

@@ -51,6 +51,8 @@ WRITABLE = {"name": required_text, "default_rate": _rate, "default_withholding":
 def _ensure_unique(ts: TenantStore, name: str, exclude: str | None = None) -> None:
     # RULE TAX-1: names are unique per workspace, case-insensitively.
     for other in ts["taxes"].where(name_key=name.casefold()):
+        if "tax_name_case_sensitive" in ts.faults and other.name != name:  # FAULT
+            continue
         if other.id != exclude:
             raise Conflict(f"A tax named {other.name!r} already exists.", existing_id=other.id)
 
@@ -71,6 +73,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
 def update(ts: TenantStore, row: Tax, body: dict[str, Any]) -> Tax:
     # RULE TAX-2: PATCH writes only the fields present; default_rate: null clears it.
     changes = pick(body, WRITABLE)
+    if "tax_rate_null_kept" in ts.faults and changes.get("default_rate", 0) is None:  # FAULT
+        del changes["default_rate"]
     if "name" in changes:
         _ensure_unique(ts, changes["name"], exclude=row.id)
         changes["name_key"] = changes["name"].casefold()
@@ -79,7 +83,7 @@ def update(ts: TenantStore, row: Tax, body: dict[str, Any]) -> Tax:
 
 def delete(ts: TenantStore, row: Tax) -> None:
     charges = list(ts["tax_charges"].where(tax_id=row.id))
-    if charges:
+    if charges and "tax_delete_while_charged" not in ts.faults:  # FAULT
         # RULE TAX-3: refused while charged, naming the payables and receivables.
         raise InUse(
             "The tax is charged on payables or receivables; deactivate it instead.",
