@@ -33,6 +33,7 @@ def scope(writable: Env) -> Iterator[Scope]:
 
 
 # RULE ACC-2, RULE PAY-5, RULE PAY-6, RULE PAY-7, RULE PAY-9, RULE TRX-4
+@pytest.mark.rule("ACC-2")
 def test_balance_is_seed_plus_credits_minus_debits(writable: Env) -> None:
     run_state_machine_as_test(LedgerMachine.bind(writable),
                               settings=active(max_examples=scaled(10, 80),
