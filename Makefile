@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 spec: $(STAMP)
-	$(BIN)/python -m mock.spec --out spec/build
+	$(BIN)/python -m contract.spec --out spec/build
 
 # --- make bench (issue 12): load, scale, start-up, memory; BENCH_QUICK=1 for a short run --------
 BENCH_STAMP := $(VENV)/.bench-installed

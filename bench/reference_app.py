@@ -31,9 +31,9 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from contract.spec import load_spec
 from fixtures.tokens import DEFAULT_SECRET
 from mock.errors import ApiProblem, problem_handler
-from mock.spec import load_spec
 from mock.validation import VALIDATOR_MAP
 
 JSON = "application/json"

@@ -287,9 +287,9 @@ def _phases() -> dict[str, float]:
     import uvicorn  # noqa: F401
 
     marks.append(("import uvicorn, connexion", time.perf_counter()))
+    from contract.spec import load_spec
     from mock import seeding
     from mock.app import create_app, new_store
-    from mock.spec import load_spec
 
     marks.append(("import mock", time.perf_counter()))
     spec = load_spec()

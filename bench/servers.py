@@ -5,7 +5,7 @@
   to a file in bench/out/logs/), then seeded over `POST /__mock/seed`;
 - the reference: `python -m bench.reference_app` (the framework's ceiling);
 - Prism: `@stoplight/prism-cli`, pinned, npm-installed into `bench/.cache/prism` (git-ignored),
-  mocking the bundled spec (`python -m mock.spec --out …`) with `-v error`.
+  mocking the bundled spec (`python -m contract.spec --out …`) with `-v error`.
 """
 
 from __future__ import annotations
@@ -205,8 +205,8 @@ def ensure_prism(log: Any = print) -> Path | None:
 
 
 def bundle_spec(out_dir: Path) -> Path:
-    """The resolved spec in one file (`python -m mock.spec --out DIR`), for Prism."""
-    subprocess.run([sys.executable, "-m", "mock.spec", "--out", str(out_dir)], cwd=ROOT,
+    """The resolved spec in one file (`python -m contract.spec --out DIR`), for Prism."""
+    subprocess.run([sys.executable, "-m", "contract.spec", "--out", str(out_dir)], cwd=ROOT,
                    check=True, timeout=300, capture_output=True)
     return out_dir / "openapi.yaml"
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from conformance.targets import Target
+from contract.limits import G_4_DEFAULT_LIMIT
+from contract.spec import iter_operations, resolve_ref
 
 if TYPE_CHECKING:
     from schemathesis import Case
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-DEFAULT_PAGE_LIMIT = 25  # G-4, when the spec gives no default
 
 
 @dataclass(frozen=True)
@@ -46,35 +46,16 @@ class OperationFacts:
         return self.method == "GET" and "{" in self.path
 
 
-def resolve_ref(spec: Mapping[str, Any], node: Any) -> Any:
-    """Follow local `$ref`s (a served spec may or may not be bundled)."""
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def iter_operations(spec: Mapping[str, Any]) -> Iterator[OperationFacts]:
-    """Every operation of an OpenAPI 3 document, with the facts the checks need."""
-    for path, item in spec.get("paths", {}).items():
-        item = resolve_ref(spec, item)
-        for method in HTTP_METHODS:
-            op = resolve_ref(spec, item.get(method))
-            if not isinstance(op, Mapping):
-                continue
-            params = [resolve_ref(spec, p) for p in (*item.get("parameters", ()),
-                                                     *op.get("parameters", ()))]
-            limit = next((p for p in params if p.get("in") == "query"
-                          and p.get("name") == "limit"), None)
-            default = resolve_ref(spec, (limit or {}).get("schema", {})).get("default")
-            yield OperationFacts(
-                method=method.upper(), path=path,
-                scopes=tuple(op.get("x-required-scopes", ())),
-                is_page=method == "get" and _is_page(spec, op),
-                default_limit=default if isinstance(default, int) else DEFAULT_PAGE_LIMIT,
-            )
+def operation_facts(spec: Mapping[str, Any]) -> Iterator[OperationFacts]:
+    """Every operation of an OpenAPI 3 document (`contract.spec.iter_operations`), with the
+    facts the checks need."""
+    for op in iter_operations(spec):
+        default = resolve_ref(spec, (op.query("limit") or {}).get("schema", {})).get("default")
+        yield OperationFacts(
+            method=op.method, path=op.path, scopes=op.required_scopes,
+            is_page=op.method == "GET" and _is_page(spec, op.op),
+            default_limit=default if isinstance(default, int) else G_4_DEFAULT_LIMIT,
+        )
 
 
 def _is_page(spec: Mapping[str, Any], op: Mapping[str, Any]) -> bool:
@@ -99,7 +80,7 @@ class RunContext:
 
     @classmethod
     def from_spec(cls, target: Target, spec: Mapping[str, Any]) -> RunContext:
-        facts = {(f.method, f.path): f for f in iter_operations(spec)}
+        facts = {(f.method, f.path): f for f in operation_facts(spec)}
         return cls(target=target, operations=facts)
 
     @property

@@ -29,10 +29,11 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.engine import events, from_schema
 
 from conformance import checks as custom_checks
-from conformance.context import HTTP_METHODS, RunContext
+from conformance.context import RunContext
 from conformance.report import Report, ReportBuilder
 from conformance.targets import Target
 from conformance.transport import GuardedTransport, Ledger, install
+from contract.spec import HTTP_METHODS
 
 __all__ = ["CONFIG_FILE", "DEFAULT_MAX_EXAMPLES", "SPEC_PATH", "load_spec", "run"]
 
@@ -53,7 +54,7 @@ def load_spec(target: Target, *, timeout: float = 10.0) -> dict[str, Any]:
         document = None
     if isinstance(document, dict) and "openapi" in document:
         return document
-    from mock.spec import load_spec as load_repository_spec  # the spec/ of this repository
+    from contract.spec import load_spec as load_repository_spec  # the spec/ of this repository
 
     return load_repository_spec()
 

@@ -38,10 +38,10 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import pytest
-from contract.rules import RULES
 
 from conformance.checks import CHECK_RULES
 from conformance.targets import serve
+from contract.rules import RULES
 from mock.faults import BY_NAME, CATALOGUE, Fault
 
 ROOT = Path(__file__).resolve().parent.parent

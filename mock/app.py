@@ -16,6 +16,7 @@ from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.exceptions import HTTPException
 
+from contract.spec import idempotent_operations, iter_operations, load_spec
 from fixtures.tokens import DEFAULT_SECRET
 from mock.admin import PREFIX as ADMIN_PREFIX
 from mock.admin import admin_app
@@ -28,12 +29,10 @@ from mock.faults import PlainJsonErrors
 from mock.frontdoor import UPLOAD_BODY_LIMIT, FrontDoor, compile_paths
 from mock.idempotency import IdempotencyCache, IdempotencyMiddleware
 from mock.requestlog import LogFormat, RequestLog
-from mock.spec import iter_operations, load_spec
 from mock.store import Store
 from mock.validation import VALIDATOR_MAP
 
 BASE_PATH = "/v1"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def new_store(faults: frozenset[str] = frozenset()) -> Store:
@@ -86,9 +85,7 @@ def create_app(
         AuthMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, secret=secret,
         store=store, scopes={op.operation_id: op.required_scopes for op in operations},
     )
-    idempotent = {op.operation_id for op in operations
-                  if any(p.get("in") == "header" and p.get("name") == IDEMPOTENCY_HEADER
-                         for p in op.op.get("parameters", []))}
+    idempotent = idempotent_operations(spec)
     app.add_middleware(IdempotencyMiddleware, position=MiddlewarePosition.BEFORE_CONTEXT,
                        cache=cache, operations=idempotent, faults=store.faults)
     if "errors_not_problem_json" in store.faults:

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contract.limits import ATT_1_MAX_UPLOAD_BYTES
 from mock.errors import ApiProblem
 
 JSON_BODY_LIMIT = 1024 * 1024
 # ATT-1's 10 MB file, plus room for the multipart framing and the title.
-UPLOAD_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024
+UPLOAD_BODY_LIMIT = ATT_1_MAX_UPLOAD_BYTES + 64 * 1024
 
 
 @dataclass(frozen=True)

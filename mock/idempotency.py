@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contract.limits import G_5_REPLAY_WINDOW
 from mock.auth import CONTEXT, ROUTING
 from mock.errors import ApiProblem, render
 
-TTL = timedelta(hours=24)
 HEADER = b"idempotency-key"
 REPLAYED = (b"idempotent-replayed", b"true")
 # Headers recomputed on every answer rather than replayed.
@@ -41,7 +41,7 @@ class IdempotencyCache:
     """Entries in insertion order; with one TTL that is also expiry order, so eviction pops
     from the front and memory stays bounded by the traffic of one TTL window."""
 
-    def __init__(self, now: Callable[[], datetime], ttl: timedelta = TTL) -> None:
+    def __init__(self, now: Callable[[], datetime], ttl: timedelta = G_5_REPLAY_WINDOW) -> None:
         self._now = now
         self._ttl = ttl
         self._entries: OrderedDict[tuple[str, str], Entry] = OrderedDict()

@@ -17,9 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-MAX_LIMIT = 100
-DEFAULT_LIMIT = 25
-
 
 class InvalidCursor(ValueError):
     """The cursor is malformed, tampered with, or bound to another query."""

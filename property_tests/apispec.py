@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from mock.spec import iter_operations, load_spec
+from contract.spec import iter_operations, list_operations, load_spec
 
 Kind = Literal["text", "date", "datetime", "decimal", "int"]
 MONEY_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
@@ -60,23 +60,18 @@ def contract() -> Contract:
     """Read once per process (prance resolves the split document)."""
     spec = load_spec()
     lists: dict[str, ListOp] = {}
+    for resource, listing in list_operations(spec).items():
+        schema = listing.operation.op["responses"]["200"]["content"]["application/json"]
+        row = schema["schema"]["properties"]["data"]["items"]["properties"]
+        lists[resource] = ListOp(
+            resource=resource, sorts=listing.sorts, default_sort=listing.default_sort,
+            filters=listing.filters,
+            kinds={s.lstrip("-"): _kind(row[s.lstrip("-")]) for s in listing.sorts},
+        )
     creates: list[str] = []
     items: dict[str, set[str]] = {}
     for op in iter_operations(spec):
-        params = op.parameters
-        if op.method == "GET" and op.path == f"/{op.resource}":
-            sort = next(p for p in params if p["name"] == "sort")["schema"]
-            schema = op.op["responses"]["200"]["content"]["application/json"]["schema"]
-            row = schema["properties"]["data"]["items"]["properties"]
-            sorts = tuple(sort["enum"])
-            lists[op.resource] = ListOp(
-                resource=op.resource, sorts=sorts, default_sort=sort["default"],
-                filters=tuple(p["name"] for p in params if p["in"] == "query"
-                              and p["name"] not in ("limit", "per_page", "cursor", "sort")),
-                kinds={s.lstrip("-"): _kind(row[s.lstrip("-")]) for s in sorts},
-            )
-        elif op.method == "POST" and op.path == f"/{op.resource}" and any(
-                p["in"] == "header" and p["name"] == "Idempotency-Key" for p in params):
+        if op.method == "POST" and op.path == f"/{op.resource}" and op.is_idempotent:
             creates.append(op.resource)
         elif op.path == f"/{op.resource}/{{id}}":
             items.setdefault(op.resource, set()).add(op.method)

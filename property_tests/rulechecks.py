@@ -29,8 +29,8 @@ from hypothesis.stateful import (
     rule,
 )
 
+from contract.documents import is_valid_cnpj, is_valid_cpf
 from fixtures import factories
-from fixtures.documents import is_valid_cnpj, is_valid_cpf
 from property_tests.client import JSON, Api, Env
 from property_tests.model import Bill, Ledger
 from property_tests.rows import Scope, token, unique_cnpj, unique_cpf

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from conformance.targets import Target
+from contract.spec import iter_operations, load_spec
 from fixtures import tokens
-from mock.spec import iter_operations, load_spec
 
 pytestmark = pytest.mark.auth
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from contract.spec import iter_operations, load_spec
 from fixtures import tokens
 from mock.auth import Principal, TokenCache, require_scopes, verify
 from mock.errors import ApiProblem
-from mock.spec import iter_operations, load_spec
 from tests.conftest import bearer
 
 OPERATIONS = list(iter_operations(load_spec()))

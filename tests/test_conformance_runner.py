@@ -28,10 +28,10 @@ from conformance import runner
 from conformance.report import Report
 from conformance.targets import Mode, Target, TargetConfig, UnsafeRequest, resolve, serve
 from conformance.transport import GuardedTransport
+from contract.spec import load_spec
 from fixtures import seed, tokens
 from mock import seeding
 from mock.app import create_app, new_store
-from mock.spec import load_spec
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

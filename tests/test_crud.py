@@ -7,9 +7,9 @@ import inspect
 import json
 from typing import Any
 
+from contract.spec import iter_operations, load_spec
 from fixtures import factories, tokens
 from mock.api.crud import ok
-from mock.spec import iter_operations, load_spec
 from tests.conftest import bearer
 
 AUTH = bearer(tokens.mint_token(tokens.TENANT_A))

@@ -27,8 +27,8 @@ import pytest
 from starlette.datastructures import Headers
 
 from conformance.targets import free_port
+from contract.limits import ATT_1_MAX_UPLOAD_BYTES as MAX_BYTES
 from fixtures import files, tokens
-from mock.domain.attachments import MAX_BYTES
 from mock.frontdoor import JSON_BODY_LIMIT, UPLOAD_BODY_LIMIT
 from mock.validation import (
     MULTIPART_SPOOL_BYTES,
@@ -372,8 +372,8 @@ def test_every_path_answers_405_with_all_its_methods() -> None:
 
     from starlette.testclient import TestClient
 
+    from contract.spec import iter_operations, load_spec
     from mock.app import create_app
-    from mock.spec import iter_operations, load_spec
 
     spec = load_spec()
     methods: dict[str, set[str]] = {}

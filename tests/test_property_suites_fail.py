@@ -27,8 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance.targets import Target
 from conformance.targets import serve as serve_root
+from contract.documents import cnpj_check_digits
 from fixtures import tokens
-from fixtures.documents import cnpj_check_digits
 from property_tests.client import Env
 from property_tests.deletion import check_delete
 from property_tests.isolation import IsolationMachine

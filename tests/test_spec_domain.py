@@ -5,27 +5,28 @@ from __future__ import annotations
 
 import pytest
 
-from mock.api.crud import PAGING
+from contract.spec import ListOperation, list_operations, load_spec
 from mock.domain.registry import RESOURCES
-from mock.spec import iter_operations, load_spec
 
-LISTS = [op for op in iter_operations(load_spec()) if op.operation_id.endswith(".search")]
-
-
-def query_params(op: object) -> dict[str, dict]:
-    params = [*op.path_parameters, *op.op.get("parameters", [])]  # type: ignore[attr-defined]
-    return {p["name"]: p for p in params if p.get("in") == "query"}
+LISTS = list(list_operations(load_spec()).values())
 
 
-@pytest.mark.parametrize("op", LISTS, ids=lambda o: o.resource)
-def test_sorts_match(op: object) -> None:
-    table = RESOURCES[op.resource].SPEC  # type: ignore[attr-defined]
-    allowed = set(query_params(op)["sort"]["schema"]["enum"])
-    assert allowed == set(table.sort_allowed())
-    assert query_params(op)["sort"]["schema"]["default"] == table.default_sort
+# RULE G-4
+@pytest.mark.rule("G-4")
+@pytest.mark.parametrize("listing", LISTS, ids=lambda o: o.resource)
+def test_sorts_match(listing: ListOperation) -> None:
+    table = RESOURCES[listing.resource].SPEC
+    assert set(listing.sorts) == set(table.sort_allowed())
+    assert listing.default_sort == table.default_sort
 
 
-@pytest.mark.parametrize("op", LISTS, ids=lambda o: o.resource)
-def test_filters_match(op: object) -> None:
-    table = RESOURCES[op.resource].SPEC  # type: ignore[attr-defined]
-    assert set(query_params(op)) - set(PAGING) == set(table.filters)
+# RULE G-4
+@pytest.mark.rule("G-4")
+@pytest.mark.parametrize("listing", LISTS, ids=lambda o: o.resource)
+def test_filters_match(listing: ListOperation) -> None:
+    table = RESOURCES[listing.resource].SPEC
+    assert set(listing.filters) == set(table.filters)
+
+
+def test_every_resource_has_a_list() -> None:
+    assert set(RESOURCES) == {listing.resource for listing in LISTS}

@@ -16,13 +16,14 @@ from connexion.context import context, scope
 from connexion.lifecycle import ConnexionResponse
 from starlette.datastructures import QueryParams
 
+from contract.limits import G_4_DEFAULT_LIMIT
+from contract.spec import PAGING
 from mock.domain.base import Resource, get_row
 from mock.domain.errors import NotFound
 from mock.errors import ApiProblem
-from mock.pagination import DEFAULT_LIMIT, InvalidCursor, Position
+from mock.pagination import InvalidCursor, Position
 from mock.store import TenantStore
 
-PAGING = ("limit", "per_page", "cursor", "sort")
 JSON = "application/json"
 
 Handler = Callable[..., Awaitable[ConnexionResponse]]
@@ -103,9 +104,9 @@ class Handlers:
         # when the client did not send limit itself; when both are sent, limit wins.
         sent = QueryParams(scope.get("query_string", b""))
         limit = params.get("limit") if "limit" in sent else params.get("per_page")
-        limit = limit or DEFAULT_LIMIT
+        limit = limit or G_4_DEFAULT_LIMIT
         if "limit_ignored" in ts.faults:  # FAULT
-            limit = DEFAULT_LIMIT
+            limit = G_4_DEFAULT_LIMIT
         sort = params.get("sort") or spec.default_sort
         filters = {}
         for name, value in params.items():

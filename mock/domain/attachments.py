@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from fixtures.files import MAGIC
+from contract.limits import ATT_1_MAX_UPLOAD_BYTES
+from contract.uploads import MAGIC
 from mock.domain.base import Row, public, row_base
 from mock.domain.errors import Conflict, NotFound, StorageFull, TooLarge, ValidationFailed
 from mock.domain.links import AttachmentLink
 from mock.domain.values import new_id, parse_uuid
 from mock.store import Filter, Table, TableSpec, TenantStore
 
-MAX_BYTES = 10 * 1024 * 1024
 MAX_NAME = 255
 MAX_TITLE = 255
 # RULE ATT-1: the allowed types, by extension, with the MIME type stored for each.
@@ -130,8 +130,9 @@ def declared_type(value: str | None) -> str:
 
 def check_size(ts: TenantStore, size: int) -> None:
     """RULE ATT-1: over 10 MB is 413 (the handler asks before reading the spooled file)."""
-    if size > MAX_BYTES and "upload_limit_ignored" not in ts.faults:  # FAULT: no limit
-        raise TooLarge(f"The file is larger than {MAX_BYTES} bytes (10 MB).", limit=MAX_BYTES)
+    if size > ATT_1_MAX_UPLOAD_BYTES and "upload_limit_ignored" not in ts.faults:  # FAULT: no limit
+        raise TooLarge(f"The file is larger than {ATT_1_MAX_UPLOAD_BYTES} bytes (10 MB).",
+                       limit=ATT_1_MAX_UPLOAD_BYTES)
 
 
 def _title(value: Any) -> str | None:

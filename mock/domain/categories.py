@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from contract.limits import CAT_1_MAX_DEPTH
 from mock.domain.base import (
     Row,
     one_of,
@@ -19,7 +20,6 @@ from mock.domain.base import (
 from mock.domain.errors import HasChildren, ValidationFailed
 from mock.store import Filter, TableSpec, TenantStore
 
-MAX_LEVEL = 3
 TYPES = ("debit", "credit")
 REFERENCING = ("transactions", "payables", "receivables")
 
@@ -63,10 +63,10 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         # RULE CAT-1: the parent is in the same company; level = parent.level + 1, at most 3.
         if parent.company_id != company.id:
             raise ValidationFailed("parent_id belongs to another company", field="parent_id")
-        deepest = MAX_LEVEL + ("category_depth_4" in ts.faults)  # FAULT: one level more
+        deepest = CAT_1_MAX_DEPTH + ("category_depth_4" in ts.faults)  # FAULT: one level more
         if parent.level >= deepest:
             raise ValidationFailed(
-                f"categories nest at most {MAX_LEVEL} levels deep", field="parent_id"
+                f"categories nest at most {CAT_1_MAX_DEPTH} levels deep", field="parent_id"
             )
         # RULE CAT-2: a child has its parent's type.
         if parent.type != kind and "child_category_type_free" not in ts.faults:  # FAULT

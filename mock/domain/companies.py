@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fixtures.documents import cnpj_is_matriz, is_valid_cnpj, normalize_document
+from contract.documents import cnpj_is_matriz, is_valid_cnpj, normalize_document
 from mock.domain.base import Row, flag, pick, public, require, required_text, row_base, touch
 from mock.domain.errors import Conflict, ValidationFailed
 from mock.store import Filter, TableSpec, TenantStore

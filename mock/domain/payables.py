@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from fixtures.documents import is_valid_cnpj, is_valid_cpf, normalize_document
+from contract.documents import is_valid_cnpj, is_valid_cpf, normalize_document
 from mock.domain import bills
 from mock.domain.base import Converter, text
 from mock.domain.errors import ValidationFailed

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fixtures.documents import is_valid_cnpj, is_valid_cpf, normalize_document
+from contract.documents import is_valid_cnpj, is_valid_cpf, normalize_document
 from mock.domain.base import (
     Row,
     flag,

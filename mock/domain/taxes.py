@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from contract.limits import TAX_2_MAX_RATE, TAX_2_MIN_RATE
 from mock.domain.base import Row, flag, pick, public, require, required_text, row_base, touch
 from mock.domain.errors import Conflict, InUse, ValidationFailed
 from mock.domain.values import parse_money
@@ -39,7 +40,7 @@ def _rate(value: Any, field: str) -> Decimal | None:
     if value is None:
         return None
     rate = parse_money(value, field, signed=True)
-    if not 0 <= rate <= 100:
+    if not TAX_2_MIN_RATE <= rate <= TAX_2_MAX_RATE:
         raise ValidationFailed("default_rate is a percent from 0 to 100", field=field)
     return rate
 

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from contract.documents import normalize_document
 from fixtures import factories
-from fixtures.documents import generate_cnpj, normalize_document
+from fixtures.documents import generate_cnpj
 from property_tests.client import Env
 from property_tests.profiles import active, scaled
 from property_tests.rows import Scope, unique_cpf

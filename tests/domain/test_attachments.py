@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from faker import Faker
 
+from contract.limits import ATT_1_MAX_UPLOAD_BYTES as MAX_BYTES
 from fixtures import files, tokens
 from fixtures.files import SAMPLES, SampleFile
-from mock.domain.attachments import MAX_BYTES
 from mock.store import Store, TenantStore
 from tests.domain.support import Api, add_bill, add_transaction, problem, without_detail
 

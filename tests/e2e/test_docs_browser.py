@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from contract.spec import load_spec
 from fixtures import tokens
-from mock.spec import load_spec
 from tests.e2e.conftest import CHROMIUM_FLAGS, ROOT
 
 pytestmark = pytest.mark.e2e

@@ -1,14 +1,18 @@
-"""The OpenAPI document of the API: load it resolved, walk its operations, bundle it.
+"""The OpenAPI document of the API and the facts read from it, derived once, here.
 
 ``spec/openapi.yaml`` is the root of a document split over ``spec/paths/*.yaml`` and
 ``spec/components/*.yaml`` and joined with relative ``$ref``. :func:`load_spec`
 resolves and validates it with prance (openapi-spec-validator backend) into one
-plain ``dict`` with no ``$ref`` left; :func:`iter_operations` walks its 50
-operations; ``python -m mock.spec --out DIR`` writes the resolved document as
+plain ``dict`` with no ``$ref`` left; :func:`iter_operations` walks the operations of
+that document or of any OpenAPI 3 document (a served one may keep local ``$ref``s);
+``python -m contract.spec --out DIR`` writes the resolved document as
 ``DIR/openapi.json`` and ``DIR/openapi.yaml`` (what ``make spec`` runs).
 
-Every operation carries ``x-required-scopes`` (RULE G-2): the machine-readable
-scope the suites test it with, exposed here as :attr:`Operation.required_scopes`.
+The facts the mock and the suites share are read here and nowhere else: each
+operation's ``x-required-scopes`` (RULE G-2, :attr:`Operation.required_scopes`), the
+operations that take an ``Idempotency-Key`` (RULE G-5, :func:`idempotent_operations`),
+the paging parameters (RULE G-4, :data:`PAGING`) and each list's sorts, default sort
+and filters (:func:`list_operations`).
 
 Parsing and validating with prance takes most of a second; the resolved document is therefore
 kept as JSON in ``<repo>/.cache/spec/`` (git-ignored; ``MOCK_SPEC_CACHE`` names another
@@ -37,12 +41,18 @@ import yaml
 
 __all__ = [
     "HTTP_METHODS",
+    "IDEMPOTENCY_HEADER",
+    "PAGING",
     "SPEC_ROOT",
     "SPEC_ROOT_FILE",
+    "ListOperation",
     "Operation",
+    "idempotent_operations",
     "iter_operations",
+    "list_operations",
     "load_spec",
     "main",
+    "resolve_ref",
     "write_bundle",
 ]
 
@@ -63,6 +73,12 @@ HTTP_METHODS: tuple[str, ...] = (
     "trace",
 )
 """The keys of an OpenAPI path item that are operations, in OpenAPI's order."""
+
+PAGING: tuple[str, ...] = ("limit", "per_page", "cursor", "sort")
+"""The query parameters of every list that page rather than filter (RULE G-4)."""
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+"""The request header of an idempotent write (RULE G-5)."""
 
 
 CACHE_FORMAT = 1
@@ -163,8 +179,9 @@ class Operation:
     ``method`` is upper-case (``"GET"``); ``path`` is the path as written in the
     document, without the ``/v1`` base (``"/companies/{id}"``); ``resource`` is
     the first path segment (``"cost_centers"``); ``required_scopes`` comes from
-    ``x-required-scopes`` (RULE G-2); ``op`` is the operation object itself
-    (excluded from equality and hashing).
+    ``x-required-scopes`` (RULE G-2); ``op`` is the operation object itself and
+    ``parameters`` the path item's and the operation's parameters merged, ``$ref``s
+    followed (both excluded from equality and hashing).
     """
 
     method: str
@@ -173,7 +190,7 @@ class Operation:
     resource: str
     required_scopes: tuple[str, ...]
     op: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
-    path_parameters: tuple[Mapping[str, Any], ...] = field(
+    parameters: tuple[Mapping[str, Any], ...] = field(
         default=(), compare=False, hash=False, repr=False
     )
 
@@ -183,28 +200,51 @@ class Operation:
         return self.operation_id.rsplit(".", 1)[-1]
 
     @property
-    def parameters(self) -> list[Mapping[str, Any]]:
-        """Path-level and operation parameters merged (the operation's win, by name and ``in``)."""
-        merged: dict[tuple[str, str], Mapping[str, Any]] = {}
-        for param in (*self.path_parameters, *self.op.get("parameters", ())):
-            merged[(param["name"], param["in"])] = param
-        return list(merged.values())
+    def label(self) -> str:
+        """``"GET /companies/{id}"``: how reports and messages name the operation."""
+        return f"{self.method} {self.path}"
+
+    @property
+    def is_idempotent(self) -> bool:
+        """It takes an ``Idempotency-Key`` header (RULE G-5)."""
+        return any(p.get("in") == "header" and p.get("name") == IDEMPOTENCY_HEADER
+                   for p in self.parameters)
+
+    def query(self, name: str) -> Mapping[str, Any] | None:
+        """The query parameter ``name``, if the operation has one."""
+        return next((p for p in self.parameters
+                     if p.get("in") == "query" and p.get("name") == name), None)
+
+
+def resolve_ref(spec: Mapping[str, Any], node: Any) -> Any:
+    """Follow local ``$ref``s (``#/components/...``); anything else is returned as is."""
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        target: Any = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
 
 
 def iter_operations(spec: Mapping[str, Any]) -> Iterator[Operation]:
-    """Yield every operation of a *resolved* document, in document order.
+    """Yield every operation of an OpenAPI 3 document, in document order.
 
-    ``op`` is the operation object of ``spec`` itself (not a copy); the path
-    item's own ``parameters`` (the ``{id}`` of item paths) are kept in
-    :attr:`Operation.path_parameters`, and :attr:`Operation.parameters` merges both.
+    Local ``$ref``s of path items, operations and parameters are followed (a resolved
+    document has none); ``op`` is the operation object of ``spec`` itself (not a copy).
+    Path-level and operation parameters are merged, the operation's winning by name and
+    ``in``.
     """
-    for path, item in spec["paths"].items():
-        path_params = tuple(item.get("parameters", ()))
+    for path, raw_item in spec.get("paths", {}).items():
+        item = resolve_ref(spec, raw_item)
         resource = path.strip("/").split("/", 1)[0]
         for method in HTTP_METHODS:
-            op = item.get(method)
-            if op is None:
+            op = resolve_ref(spec, item.get(method))
+            if not isinstance(op, Mapping):
                 continue
+            merged: dict[tuple[str, str], Mapping[str, Any]] = {}
+            for raw in (*item.get("parameters", ()), *op.get("parameters", ())):
+                param = resolve_ref(spec, raw)
+                merged[(str(param.get("name")), str(param.get("in")))] = param
             yield Operation(
                 method=method.upper(),
                 path=path,
@@ -212,8 +252,46 @@ def iter_operations(spec: Mapping[str, Any]) -> Iterator[Operation]:
                 resource=resource,
                 required_scopes=tuple(op.get("x-required-scopes", ())),
                 op=op,
-                path_parameters=path_params,
+                parameters=tuple(merged.values()),
             )
+
+
+def idempotent_operations(spec: Mapping[str, Any]) -> frozenset[str]:
+    """The operationIds that take an ``Idempotency-Key`` header (RULE G-5)."""
+    return frozenset(op.operation_id for op in iter_operations(spec) if op.is_idempotent)
+
+
+@dataclass(frozen=True)
+class ListOperation:
+    """One ``GET /<resource>`` list (RULE G-4): its sorts (the ``sort`` enum, ``-field``
+    descending), its default sort, and its filters (every other query parameter)."""
+
+    operation: Operation
+    sorts: tuple[str, ...]
+    default_sort: str
+    filters: tuple[str, ...]
+
+    @property
+    def resource(self) -> str:
+        return self.operation.resource
+
+
+def list_operations(spec: Mapping[str, Any]) -> dict[str, ListOperation]:
+    """Every resource's list operation, by resource, in document order."""
+    lists: dict[str, ListOperation] = {}
+    for op in iter_operations(spec):
+        if op.method != "GET" or op.path != f"/{op.resource}":
+            continue
+        sort = op.query("sort")
+        schema = resolve_ref(spec, (sort or {}).get("schema", {}))
+        lists[op.resource] = ListOperation(
+            operation=op,
+            sorts=tuple(schema.get("enum", ())),
+            default_sort=str(schema.get("default", "")),
+            filters=tuple(str(p["name"]) for p in op.parameters
+                          if p.get("in") == "query" and p.get("name") not in PAGING),
+        )
+    return lists
 
 
 class _NoAliasDumper(yaml.SafeDumper):
@@ -237,9 +315,9 @@ def write_bundle(out_dir: Path) -> tuple[Path, Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m mock.spec --out DIR``: validate, resolve and write the bundle."""
+    """``python -m contract.spec --out DIR``: validate, resolve and write the bundle."""
     parser = argparse.ArgumentParser(
-        prog="python -m mock.spec",
+        prog="python -m contract.spec",
         description="Validate and bundle the OpenAPI document (spec/openapi.yaml) into one "
         "resolved file, as JSON and YAML.",
     )

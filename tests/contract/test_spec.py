@@ -18,9 +18,9 @@ import pytest
 from openapi_schema_validator import OAS30Validator, OAS30WriteValidator
 from prance import ResolvingParser, ValidationError
 
-from mock.spec import SPEC_ROOT, SPEC_ROOT_FILE, Operation, iter_operations, load_spec, main
+from contract.spec import SPEC_ROOT, SPEC_ROOT_FILE, Operation, iter_operations, load_spec, main
 
-EXPORT_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "postman-collection-v1.json"
+EXPORT_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "postman-collection-v1.json"
 
 RESOURCES = {
     "accounts": "Accounts",
@@ -213,21 +213,21 @@ def test_split_files_are_joined_with_relative_refs() -> None:
 
 @pytest.fixture
 def spec_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of spec/ that mock.spec reads, with its cache in tmp_path/cache."""
-    import mock.spec
+    """A copy of spec/ that contract.spec reads, with its cache in tmp_path/cache."""
+    import contract.spec
 
     root = tmp_path / "spec"
     shutil.copytree(SPEC_ROOT, root, ignore=shutil.ignore_patterns("build"))
-    monkeypatch.setattr(mock.spec, "SPEC_ROOT", root)
-    monkeypatch.setattr(mock.spec, "SPEC_ROOT_FILE", root / "openapi.yaml")
+    monkeypatch.setattr(contract.spec, "SPEC_ROOT", root)
+    monkeypatch.setattr(contract.spec, "SPEC_ROOT_FILE", root / "openapi.yaml")
     monkeypatch.setenv("MOCK_SPEC_CACHE", str(tmp_path / "cache"))
     return root
 
 
 def _fresh() -> dict[str, Any]:
-    import mock.spec
+    import contract.spec
 
-    resolved: dict[str, Any] = mock.spec._resolved.__wrapped__()  # type: ignore[attr-defined]
+    resolved: dict[str, Any] = contract.spec._resolved.__wrapped__()  # type: ignore[attr-defined]
     return resolved
 
 
