@@ -193,7 +193,8 @@ def check_control(catches: Sequence[str]) -> Outcome:
     checks = sorted({c.removeprefix("conformance::") for c in catches
                      if c.startswith("conformance::") and c.removeprefix("conformance::")
                      in CHECK_RULES})
-    by, by_rules = "", ()
+    by: str = ""
+    by_rules: tuple[str, ...] = ()
     with mock_with([]) as base_url:
         if tests:
             by, by_rules = run_property_tests(base_url, tests, key=None, stop_at_first=False)

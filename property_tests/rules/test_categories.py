@@ -34,8 +34,8 @@ def make_tree(scope: Scope, kind: str, depth: int) -> list[JSON]:
     chain: list[JSON] = []
     for level in range(1, depth + 1):
         chain.append(scope.api.create("categories", factories.make_category(
-            scope.fake, str(scope.company["id"]), type=kind, name=f"{scope.token} L{level}",
-            parent_id=str(chain[-1]["id"]) if chain else None)))
+            scope.fake, str(scope.company["id"]), name=f"{scope.token} L{level}",
+            parent_id=str(chain[-1]["id"]) if chain else None) | {"type": kind}))
     return chain
 
 
@@ -63,7 +63,7 @@ def test_cat_2_a_subcategory_of_another_type_than_its_parent_is_422(
     parent = str(chain[-1]["id"])
     try:
         refused = scope.api.post("categories", factories.make_category(
-            scope.fake, str(scope.company["id"]), type=other(kind), parent_id=parent))
+            scope.fake, str(scope.company["id"]), parent_id=parent) | {"type": other(kind)})
         if refused.status_code == 201:
             chain.append(refused.json())
         expect(refused, 422, f"CAT-2: a {other(kind)} child of a {kind} category")

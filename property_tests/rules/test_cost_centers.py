@@ -34,7 +34,7 @@ def test_cc_1_patch_writes_name_type_description_and_active(
         scope: Scope, kind: str, name: str, description: str, active_: bool) -> None:
     api = scope.api
     row = api.create("cost_centers", factories.make_cost_center(
-        scope.fake, str(scope.company["id"]), type=kind, name=f"{scope.token} CC"))
+        scope.fake, str(scope.company["id"]), name=f"{scope.token} CC") | {"type": kind})
     row_id = str(row["id"])
     try:
         assert row["type"] == kind, f"CC-1: type {kind} on POST, got {row['type']}"
