@@ -13,7 +13,7 @@ help:
 	@echo "make lint        ruff"
 	@echo "make spec        bundle the resolved OpenAPI document to spec/build/"
 	@echo "make conformance run the Schemathesis suite (BASE_URL=… TOKEN_A=… TOKEN_B=…; default: the mock)"
-	@echo "make selfcheck   start the mock with each named fault; the suites must catch every one"
+	@echo "make selfcheck   serve the mock with each named fault; its rule's checks must catch it"
 	@echo "make e2e         /docs in headless chromium, Postman round-trip in newman (installs them)"
 	@echo "make bench       load, scale, memory and start-up figures into bench/out/ (BENCH_QUICK=1)"
 	@echo "make property-thorough  the property suites with the thorough Hypothesis profile"
