@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WORKERS ?= auto
 
-.PHONY: help mock test lint spec conformance property-thorough selfcheck bench clean e2e
+.PHONY: help mock test lint spec rules conformance property-thorough selfcheck bench clean e2e
 
 help:
 	@echo "make mock        run the stateful mock on http://127.0.0.1:8080/v1 with demo data"
 	@echo "make test        install on first use, lint and run the tests (unit, conformance, property)"
-	@echo "make lint        ruff"
+	@echo "make lint        ruff, then mypy (strict for contract/)"
 	@echo "make spec        bundle the resolved OpenAPI document to spec/build/"
+	@echo "make rules       write the rule catalogue (contract/rules.py) to docs/rules.md"
 	@echo "make conformance run the Schemathesis suite (BASE_URL=… TOKEN_A=… TOKEN_B=…; default: the mock)"
 	@echo "make selfcheck   serve the mock with each named fault; its rule's checks must catch it"
 	@echo "make e2e         /docs in headless chromium, Postman round-trip in newman (installs them)"
@@ -32,9 +33,13 @@ test: $(STAMP) lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 spec: $(STAMP)
 	$(BIN)/python -m contract.spec --out spec/build
+
+rules: $(STAMP)
+	$(BIN)/python -m contract.rules > docs/rules.md
 
 # --- make bench (issue 12): load, scale, start-up, memory; BENCH_QUICK=1 for a short run --------
 BENCH_STAMP := $(VENV)/.bench-installed

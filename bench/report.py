@@ -2,7 +2,7 @@
 
 `results` is the dict `bench/__main__.py` builds: `meta`, `load` (one `LoadResult` dict per
 scenario and server), `profile`, `startup`, `scale`, `idempotency`. `targets(results)` checks
-DESIGN.md's performance targets as ratios measured in the same run.
+the project's performance targets (mock vs. reference) as ratios measured in the same run.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def scale_table(scale: Mapping[str, Any]) -> str:
 
 
 def targets(results: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """DESIGN.md's targets, each {target, measured, ok} (ok None when it could not be measured)."""
+    """Each performance target: {target, measured, ok} (ok None when not measured)."""
     by = _index(results.get("load", []))
     out: list[dict[str, Any]] = []
 

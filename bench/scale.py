@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import itertools
 import json
@@ -156,7 +157,7 @@ def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 20
     gc.collect()
     baseline = rss_bytes()
     table = ts[RESOURCE]
-    points = []
+    points: list[dict[str, Any]] = []
     seeded = 0
     seed_seconds = 0.0
     for rows in sorted(checkpoints):
@@ -175,7 +176,7 @@ def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 20
         cursor = ts.cursors.encode(middle, binding)
         store_times = {
             "first_page": time_calls(lambda: table.page(SORT, {}, None, 25), samples),
-            "deep_page": time_calls(lambda a=after: table.page(SORT, {}, a, 25), samples),
+            "deep_page": time_calls(functools.partial(table.page, SORT, {}, after, 25), samples),
             "filtered_page": time_calls(lambda: table.page(SORT, {"type": "debit"}, None, 25),
                                         samples),
         }
@@ -257,7 +258,7 @@ def measure_startup(repeats: int = 3, *, timeout: float = 120.0,
     """`python -m mock` (with its demo seed) to the first 200 on /__mock/health, `repeats` times.
     `spec_cache=False`: as the first start after an edit of spec/ (prance parses again)."""
     from bench.servers import wait_ready
-    from conformance.targets import free_port
+    from conformance.targets import free_port, stop_process
 
     env = None if spec_cache else {**os.environ, "MOCK_SPEC_CACHE": "off"}
     times = []
@@ -271,12 +272,7 @@ def measure_startup(repeats: int = 3, *, timeout: float = 120.0,
                        timeout=timeout, interval=0.01)
             times.append(time.perf_counter() - start)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
     return {"seconds": [round(t, 3) for t in times], "median_s": round(statistics.median(times), 3)}
 
 

@@ -1,4 +1,4 @@
-"""`python -m conformance`: certify a target against the contract (DESIGN.md "Interfaces").
+"""`python -m conformance`: certify a target against the contract.
 
     python -m conformance [--base-url URL] [--token-a T] [--token-b T] [--secret S]
                           [--mode mock|sandbox|production] [--workers N] [--junit-xml PATH]

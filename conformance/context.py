@@ -88,7 +88,7 @@ class RunContext:
         """Every scope the spec names, in a stable order."""
         return tuple(sorted({s for f in self.operations.values() for s in f.scopes}))
 
-    def facts(self, case: Case) -> OperationFacts | None:
+    def facts(self, case: Case[Any]) -> OperationFacts | None:
         return self.operations.get((case.method.upper(), case.operation.path))
 
     def claim(self, key: Hashable) -> bool:
@@ -104,7 +104,7 @@ class RunContext:
             self.skipped.setdefault(check, reason)
 
 
-def run_context(case: Case) -> RunContext | None:
+def run_context(case: Case[Any]) -> RunContext | None:
     """The context of the conformance run `case` belongs to, if any."""
     context = getattr(case.operation.schema, "conformance", None)
     return context if isinstance(context, RunContext) else None

@@ -21,7 +21,7 @@ __all__ = [
 
 
 class ConformanceFailure(Failure):
-    """A rule of the contract (RULES.md) that one response, or a replay of it, shows broken."""
+    """A rule of the contract (docs/rules.md) that one response, or a replay of it, shows broken."""
 
     rule: str = ""
     default_severity: Severity = Severity.HIGH  # a failure type that leaks data says CRITICAL

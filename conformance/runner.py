@@ -69,9 +69,9 @@ def _config(target: Target, *, wfc_file: Path, seed: int, max_examples: int,
     config.setdefault("auth", {})["wfc"] = {
         "path": str(wfc_file), "user": IDENTITIES[0], "peers": list(IDENTITIES)}
     if target.mode == "production":
-        checks = config.setdefault("checks", {})
+        enabled = config.setdefault("checks", {})
         for name in WRITING_CHECKS:
-            checks.setdefault(name, {})["enabled"] = False
+            enabled.setdefault(name, {})["enabled"] = False
         phases = config.setdefault("phases", {})
         phases.setdefault("coverage", {})["unexpected-methods"] = []
     return config

@@ -5,7 +5,7 @@ and our checks' replays — through `schema.transport.send()`. `install()` gives
 `GuardedTransport`, so:
 
 - **production**: a write (anything but GET/HEAD/OPTIONS) raises `UnsafeRequest` *before* a byte
-  is sent (DESIGN.md "Targets and safety"); generation is not trusted to stay read-only.
+  is sent (the safety modes of `conformance.targets`); generation is not trusted to stay read-only.
 - **sandbox**: every 201 is written in a `Ledger` (URL, id, body, who created it), and
   `Ledger.clean_up()` deletes it all in reverse order at the end of the run — children before
   parents — whatever happened in between (the runner calls it in a `finally`).
@@ -62,7 +62,7 @@ class Ledger:
     created: list[Created] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, case: Case, response: Response) -> None:
+    def record(self, case: Case[Any], response: Response) -> None:
         if case.method.upper() != "POST" or response.status_code != 201:
             return
         try:
@@ -75,7 +75,7 @@ class Ledger:
         body = case.body if isinstance(case.body, (Mapping, list)) else None
         entry = Created(post_url=url, path=case.operation.path,
                         id=str(row_id) if row_id is not None else None, body=body,
-                        authorization=request.headers.get("Authorization"))
+                        authorization=_text(request.headers.get("Authorization")))
         with self._lock:
             self.created.append(entry)
 
@@ -111,7 +111,7 @@ class GuardedTransport(RequestsTransport):
         self.target = target
         self.ledger = ledger
 
-    def send(self, case: Case, *, session: requests.Session | None = None,
+    def send(self, case: Case[Any], *, session: requests.Session | None = None,
              **kwargs: Any) -> Response:
         # Raises UnsafeRequest before anything reaches the wire.
         self.target.guard(case.method, case.formatted_path)
@@ -133,3 +133,8 @@ def install(schema: BaseSchema, context: RunContext, transport: GuardedTransport
         "transport": property(lambda _self: transport),
         "conformance": context,
     })
+
+
+def _text(value: str | bytes | None) -> str | None:
+    """A header value as text (requests keeps what it was given, str or bytes)."""
+    return value.decode("latin-1") if isinstance(value, bytes) else value

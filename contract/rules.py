@@ -421,10 +421,11 @@ def render() -> str:
         "",
         "Every rule of the Smart Finance public API that this project's spec, mock and suites",
         "agree on. Each quotes the vendor's words it comes from (*export*: the API's Postman",
-        "export; *overview*: its public overview page), or says `decision:` where they are",
-        "silent. A rule's id is named in the code that enforces it (`# RULE CMP-2`) and in the",
-        "tests that prove it (`@pytest.mark.rule(\"CMP-2\")`; `pytest --rule CMP-2` runs them).",
-        "PAY rules hold for receivables too (REC mirrors PAY).",
+        "export, kept as `fixtures/postman-collection-v1.json`; *overview*: its public overview",
+        "page), or says `decision:` where they are silent. A rule's id is named in the code",
+        "that enforces it (`# RULE CMP-2`) and in the tests that prove it",
+        "(`@pytest.mark.rule(\"CMP-2\")`; `pytest --rule CMP-2` runs them). PAY rules hold for",
+        "receivables too (REC mirrors PAY).",
     ]
     for family, heading in FAMILIES.items():
         lines += ["", f"## {family} — {heading}", ""]

@@ -1,4 +1,4 @@
-"""`python -m mock`: serve the stateful mock (DESIGN.md "Interfaces")."""
+"""`python -m mock`: serve the stateful mock."""
 
 from __future__ import annotations
 

@@ -19,6 +19,8 @@ from mock.idempotency import IdempotencyCache
 from mock.store import Store
 
 PREFIX = "/__mock"
+SEED_USAGE = "send {tenant, rows?: 1..1000000, resource?, seed?}"
+MINT_USAGE = "send {tenant?, scopes?: [...], expires_in?: seconds}"
 
 
 def _problem(status: int, detail: str) -> Response:
@@ -30,23 +32,24 @@ def _render(exc: Exception) -> Response:
     return Response(body, status_code=status, headers=headers)
 
 
-async def _json(request: Request) -> dict[str, Any]:
+async def _json(request: Request) -> dict[str, Any] | None:
+    """The body's JSON object (`{}` when empty), or None when it is not a JSON object."""
     raw = await request.body()
     if not raw:
         return {}
     try:
         data = await request.json()
     except ValueError:
-        return {"__invalid__": True}
-    return data if isinstance(data, dict) else {"__invalid__": True}
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def admin_app(store: Store, cache: IdempotencyCache, secret: str) -> Starlette:
-    async def health(_request: Request) -> JSONResponse:
+    async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok", "now": iso(store.clock.now()),
                              "tenants": len(store.tenant_ids)})
 
-    async def reset(_request: Request) -> JSONResponse:
+    async def reset(_request: Request) -> Response:
         with store.lock:
             store.reset()
             cache.clear()
@@ -54,13 +57,15 @@ def admin_app(store: Store, cache: IdempotencyCache, secret: str) -> Starlette:
         seeding.thaw()
         return JSONResponse({"status": "reset"})
 
-    async def seed_(request: Request) -> JSONResponse:
+    async def seed_(request: Request) -> Response:
         body = await _json(request)
+        if body is None:
+            return _problem(400, SEED_USAGE)
         tenant = body.get("tenant", tokens.TENANT_A)
         rows = body.get("rows")
-        if "__invalid__" in body or not isinstance(tenant, str) or (
+        if not isinstance(tenant, str) or (
                 rows is not None and (not isinstance(rows, int) or not 0 < rows <= 1_000_000)):
-            return _problem(400, "send {tenant, rows?: 1..1000000, resource?, seed?}")
+            return _problem(400, SEED_USAGE)
         number = body.get("seed", 0)
         if rows is None:
             steps: Any = seed.demo_dataset(tenant, seed=number)
@@ -76,21 +81,23 @@ def admin_app(store: Store, cache: IdempotencyCache, secret: str) -> Starlette:
         seeding.freeze()
         return JSONResponse({"tenant": tenant, "steps": applied})
 
-    async def mint(request: Request) -> JSONResponse:
+    async def mint(request: Request) -> Response:
         body = await _json(request)
+        if body is None:
+            return _problem(400, MINT_USAGE)
         tenant = body.get("tenant", tokens.TENANT_A)
         scopes = body.get("scopes", list(tokens.ALL_SCOPES))
         expires_in = body.get("expires_in", 3600)
-        if "__invalid__" in body or not isinstance(tenant, str) or not isinstance(scopes, list) \
+        if not isinstance(tenant, str) or not isinstance(scopes, list) \
                 or not isinstance(expires_in, int):
-            return _problem(400, "send {tenant?, scopes?: [...], expires_in?: seconds}")
+            return _problem(400, MINT_USAGE)
         token = tokens.mint_token(tenant, scopes, secret=secret, expires_in=expires_in)
         return JSONResponse({"token": token, "tenant": tenant, "scopes": scopes})
 
-    async def clock(request: Request) -> JSONResponse:
+    async def clock(request: Request) -> Response:
         if request.method == "POST":
             body = await _json(request)
-            seconds = body.get("advance_seconds")
+            seconds = None if body is None else body.get("advance_seconds")
             if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
                 return _problem(400, "send {advance_seconds: N >= 0}")
             store.clock.advance(seconds)

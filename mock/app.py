@@ -97,6 +97,6 @@ def create_app(
 
     for exc_class in (ApiProblem, DomainError, ProblemException, HTTPException, Exception):
         app.add_error_handler(exc_class, problem_handler)
-    app.store = store  # type: ignore[attr-defined]
-    app.idempotency = cache  # type: ignore[attr-defined]
+    app.store = store
+    app.idempotency = cache
     return app

@@ -14,13 +14,16 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock.errors import ApiProblem
 from mock.store import Store
+
+if TYPE_CHECKING:
+    from jwt.types import Options
 
 ALGORITHM = "HS512"
 ROUTING = "connexion_routing"
@@ -110,7 +113,7 @@ def verify(authorization: str | None, secret: str,
         cache = None
     if cache is not None and (known := cache.get(token)) is not None:
         return known
-    options: dict[str, object] = {"require": ["sub"], "verify_aud": False}
+    options: Options = {"require": ["sub"], "verify_aud": False}
     if "expired_token_accepted" in faults:  # FAULT
         options["verify_exp"] = False
     try:

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contract.limits import G_5_REPLAY_WINDOW
 from mock.auth import CONTEXT, ROUTING
+from mock.bodies import buffer_body
 from mock.errors import ApiProblem, render
 
 HEADER = b"idempotency-key"
@@ -122,12 +123,7 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
 
-        messages: list[Message] = []
-        more = True
-        while more:
-            message = await receive()
-            messages.append(message)
-            more = message.get("more_body", False)
+        messages = await buffer_body(receive)
         body = b"".join(m.get("body", b"") for m in messages)
         replay = iter(messages)
 

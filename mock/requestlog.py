@@ -15,11 +15,14 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock.auth import CONTEXT
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 LogFormat = Literal["text", "json"]
 FORMATS: tuple[LogFormat, ...] = ("text", "json")
@@ -103,16 +106,16 @@ def lean_records() -> None:
     line (a stack walk per record), thread and process names: the knobs of the logging HOWTO's
     "Optimization" section, about a third of the cost of each request's line. Process-wide,
     so only `python -m mock` calls it, for its own process."""
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
 
 
 def configure(log_format: LogFormat, level: str | int = logging.INFO,
-              stream: object = None) -> logging.Handler:
+              stream: SupportsWrite[str] | None = None) -> logging.Handler:
     """Give `mock.requests` one stderr handler: text lines with a time, or bare JSON lines."""
-    handler = logging.StreamHandler(stream)  # type: ignore[arg-type]
+    handler: logging.Handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter(
         "%(message)s" if log_format == "json" else "%(asctime)s %(message)s"))
     for old in list(LOGGER.handlers):

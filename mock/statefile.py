@@ -145,7 +145,7 @@ def _build(cls: type, names: list[str], values: list[Any]) -> Any:
         raise StateFileError(f"{cls.__qualname__} rows in the file have fields this mock does "
                              f"not know: {', '.join(sorted(unknown))}")
     given = dict(zip(names, values, strict=True))
-    obj = object.__new__(cls)
+    obj: Any = object.__new__(cls)
     for name, f in fields.items():
         if name in given:
             value = given[name]

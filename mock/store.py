@@ -24,12 +24,23 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from sortedcontainers import SortedList
 
 from mock.clock import Clock
 from mock.pagination import CursorCodec, Position
+
+
+class HasId(Protocol):
+    """What the store needs of a row: its id (each table holds one dataclass)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+R = TypeVar("R", bound=HasId)
+"""A row of a table."""
 
 # "date" compares as text; it says the field has few distinct values and many ties (business
 # dates), so its index keeps each value once with its ids (`GroupedOrder`).
@@ -336,14 +347,14 @@ class Table:
             return None
         return self.rows.get(row_id) or self.tombstones.get(row_id)
 
-    def insert(self, row: Any) -> Any:
+    def insert(self, row: R) -> R:
         if row.id in self.rows or row.id in self.tombstones:
             raise ValueError(f"{self.spec.resource} already has a row {row.id}")
         self.rows[row.id] = row
         self._index(row)
         return row
 
-    def update(self, row: Any, changes: Mapping[str, Any]) -> Any:
+    def update(self, row: R, changes: Mapping[str, Any]) -> R:
         """Apply attribute changes, keeping every index in step."""
         touched = [a for a in changes if a in self._sorted or a in self._eq]
         if touched:
@@ -452,14 +463,11 @@ class Table:
         for param, value in filters.items():
             f = self.spec.filters[param]
             if f.op == "eq":
-                checks.append(lambda r, a=f.attr, v=value: getattr(r, a) == v)
+                checks.append(_equals(f.attr, value))
             elif f.op == "join":
-                checks.append(lambda r, ids=joined[param]: r.id in ids)
+                checks.append(_id_in(joined[param]))
             else:
-                needle = str(value).casefold()
-                checks.append(
-                    lambda r, a=f.attr, n=needle: n in (getattr(r, a) or "").casefold()
-                )
+                checks.append(_contains(f.attr, str(value).casefold()))
         return checks
 
     def _walk(
@@ -565,3 +573,16 @@ class Store:
     def reset(self) -> None:
         with self.lock:
             self._tenants.clear()
+
+
+def _equals(attr: str, value: Any) -> Callable[[Any], bool]:
+    return lambda row: bool(getattr(row, attr) == value)
+
+
+def _id_in(ids: Collection[str]) -> Callable[[Any], bool]:
+    return lambda row: row.id in ids
+
+
+def _contains(attr: str, needle: str) -> Callable[[Any], bool]:
+    """Case-insensitive "contains" (`needle` already case-folded); null never matches."""
+    return lambda row: needle in (getattr(row, attr) or "").casefold()

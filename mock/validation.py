@@ -35,6 +35,7 @@ from starlette.datastructures import FormData, Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Message, Receive, Scope
 
+from mock.bodies import buffer_body
 from mock.errors import ApiProblem
 
 # Every format jsonschema knows (uuid, date, date-time, …), not only draft 4's.
@@ -55,7 +56,8 @@ def compiled(schema: dict[str, t.Any]) -> t.Any:
 def _field(error: ValidationError, prefix: str = "") -> str:
     parts = [str(p) for p in error.absolute_path]
     if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [r for r in error.validator_value if r not in error.instance]
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [r for r in required if r not in error.instance]
         parts.append(missing[0] if missing else "")
     return prefix + ".".join(p for p in parts if p) if parts else (prefix.rstrip(".") or "body")
 
@@ -131,12 +133,7 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
         headers = Headers(scope=scope)
         if "content-length" in headers or "transfer-encoding" not in headers:
             return await super().wrap_receive(receive, scope=scope)
-        messages: list[Message] = []
-        more = True
-        while more:
-            message = await receive()
-            messages.append(message)
-            more = message.get("more_body", False)
+        messages = await buffer_body(receive)
 
         async def chunks() -> t.AsyncGenerator[bytes, None]:
             for message in messages:

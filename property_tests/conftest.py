@@ -48,7 +48,7 @@ def _add(group: pytest.OptionGroup, name: str, **kwargs: object) -> None:
     # The conformance suite's conftest may have registered it first: then it is shared.
     with contextlib.suppress(ValueError):
         group.addoption(name, dest=name.lstrip("-").replace("-", "_"), default=None,
-                        **kwargs)  # type: ignore[arg-type]
+                        **kwargs)
 
 
 def _option(config: pytest.Config, name: str) -> str | None:
@@ -57,7 +57,7 @@ def _option(config: pytest.Config, name: str) -> str | None:
 
 
 def _config(pytestconfig: pytest.Config) -> TargetConfig:
-    return TargetConfig.from_env(**{name: _option(pytestconfig, name) for name in
+    return TargetConfig.from_env(None, **{name: _option(pytestconfig, name) for name in
                                     ("base_url", "token_a", "token_b", "secret", "mode")})
 
 

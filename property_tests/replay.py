@@ -48,9 +48,10 @@ def marked(scope: Scope, resource: str, seed: int) -> Marked:
     if resource == "taxes":
         return Marked(resource, factories.make_tax(fake, name=tag), {"name": tag})
     if resource in ("categories", "cost_centers", "accounts"):
-        make: Callable[..., JSON] = {"categories": factories.make_category,
-                                     "cost_centers": factories.make_cost_center,
-                                     "accounts": factories.make_account}[resource]
+        makers: dict[str, Callable[..., JSON]] = {"categories": factories.make_category,
+                                                  "cost_centers": factories.make_cost_center,
+                                                  "accounts": factories.make_account}
+        make = makers[resource]
         return Marked(resource, make(fake, company_id, name=tag), {"name": tag})
     if resource == "people":
         cpf = unique_cpf()

@@ -17,7 +17,7 @@ from typing import Any
 
 from faker import Faker
 
-from fixtures import factories, files
+from fixtures import factories
 from fixtures.documents import generate_cnpj, generate_cpf
 from property_tests.client import JSON, Api
 
@@ -27,8 +27,6 @@ DATES = tuple((factories.ANCHOR_DATE - dt.timedelta(days=17 * n)).isoformat()
               for n in range(TIES))
 # The scoping filter of each list: the scope's company, or its token in a name.
 TEXT_FILTERS = {"companies": "name", "taxes": "name", "attachments": "file_name"}
-COMPANY_SCOPED = ("categories", "cost_centers", "people", "accounts", "transactions",
-                  "payables", "receivables")
 CSV = "text/csv"
 LEVELS = (1, 2, 3, 1, 2)  # the category level of each tie
 
@@ -220,14 +218,3 @@ class Scope:
                 row = self.track(resource, response.json())
             rows.append(row)
         return rows
-
-
-def sample_upload(api: Api, kind: str = "pdf", name: str | None = None) -> JSON:
-    """Upload one of the fixtures' sample files; returns the metadata (201 required)."""
-    sample = files.SAMPLES[kind]
-    response = api.upload(name or sample.file_name, sample.content, sample.mime_type)
-    if response.status_code != 201:
-        raise AssertionError(f"upload as tenant {api.tenant}: {response.status_code} "
-                             f"{response.text[:300]}")
-    row: JSON = response.json()
-    return row

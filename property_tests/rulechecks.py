@@ -341,7 +341,8 @@ def check_document(scope: Scope, resource: str, number: str) -> None:
 # -- RULE CAT-1 --------------------------------------------------------------------------------
 
 
-def check_category_depth(scope: Scope, kind: str, names: list[str]) -> None:
+def check_category_depth(scope: Scope, kind: factories.CategoryType, names: list[str]
+                         ) -> None:
     """Levels 1, 2, 3 are made with `level` set; a 4th is 422 and makes nothing."""
     api = scope.api
     company_id = str(scope.company["id"])

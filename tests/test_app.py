@@ -65,6 +65,14 @@ def test_admin_refuses_bad_input_with_400(client: Any) -> None:
     assert client.post("/__mock/seed", json={"rows": 10, "resource": "nope"}).status_code == 400
     bad = client.post("/__mock/tokens", content=b"{", headers={"Content-Type": "application/json"})
     assert bad.status_code == 400
+    for path in ("/__mock/tokens", "/__mock/seed", "/__mock/clock"):
+        assert client.post(path, json=[1]).status_code == 400, path  # JSON, but no object
+
+
+def test_admin_takes_any_key_at_face_value(client: Any) -> None:
+    """No in-band sentinel: an object with any extra key is read like any other."""
+    minted = client.post("/__mock/tokens", json={"tenant": tokens.TENANT_B, "__invalid__": 1})
+    assert minted.status_code == 200 and minted.json()["tenant"] == tokens.TENANT_B
 
 
 def test_admin_can_be_turned_off() -> None:

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from starlette.datastructures import Headers
+from starlette.types import Message, Scope
 
 from conformance.targets import free_port
 from contract.limits import ATT_1_MAX_UPLOAD_BYTES as MAX_BYTES
@@ -214,7 +215,7 @@ def _validator() -> StrictMultiPartValidator:
                                     strict_validation=False)
 
 
-def _parse(chunks: Iterable[bytes]) -> tuple[Upload, list[dict[str, Any]], dict[str, Any]]:
+def _parse(chunks: Iterable[bytes]) -> tuple[Upload, list[Message], Scope]:
     """Run the validator on a body; returns the Upload, what the handler's receive replays,
     and the scope it passes on."""
     source = iter(chunks)
@@ -227,7 +228,7 @@ def _parse(chunks: Iterable[bytes]) -> tuple[Upload, list[dict[str, Any]], dict[
             return {"type": "http.request", "body": b"", "more_body": False}
         return {"type": "http.request", "body": chunk, "more_body": True}
 
-    async def run() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    async def run() -> tuple[list[Message], Scope]:
         replay, new_scope = await _validator().wrap_receive(receive, scope=scope)
         return [await replay()], new_scope
 
@@ -398,7 +399,7 @@ def test_path_patterns_are_grouped_by_their_literal_head() -> None:
     paths = compile_paths("/v1", {"/companies": ["GET", "POST"], "/companies/{id}": ["GET"],
                                   "/{tenant}/things": ["GET"]})
     assert [p.head for p in paths] == [("v1", "companies"), ("v1", "companies"), None]
-    door = FrontDoor(lambda *_: None, mounts={}, paths=paths)  # type: ignore[arg-type, return-value]
+    door = FrontDoor(lambda *_: None, mounts={}, paths=paths)  # type: ignore[arg-type]
     assert door._anywhere == [paths[2]]
     assert door._by_head == {("v1", "companies"): paths[:2]}
     # A template whose head is a parameter is tried for any path (without a base path too).

@@ -213,7 +213,7 @@ def test_python_m_mock_quiet_logs_no_requests() -> None:
 def test_lean_records_still_log_every_line_with_its_time() -> None:
     import io
 
-    saved = (logging._srcfile, logging.logThreads, logging.logProcesses,  # type: ignore[attr-defined]
+    saved = (logging._srcfile, logging.logThreads, logging.logProcesses,
              logging.logMultiprocessing)
     handlers, level, propagate = list(LOGGER.handlers), LOGGER.level, LOGGER.propagate
     sink = io.StringIO()
@@ -223,7 +223,7 @@ def test_lean_records_still_log_every_line_with_its_time() -> None:
         LOGGER.info("GET /v1/taxes 200 1.0ms tenant=-")
         LOGGER.info("GET /v1/taxes 200 1.1ms tenant=-")
     finally:
-        (logging._srcfile, logging.logThreads, logging.logProcesses,  # type: ignore[attr-defined]
+        (logging._srcfile, logging.logThreads, logging.logProcesses,
          logging.logMultiprocessing) = saved
         for h in list(LOGGER.handlers):
             LOGGER.removeHandler(h)

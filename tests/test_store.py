@@ -157,7 +157,7 @@ def test_page_cost_does_not_scan_the_table() -> None:
     calls = 0
     original = table.rows
 
-    class Counting(dict):  # type: ignore[type-arg]
+    class Counting(dict):
         def __getitem__(self, key: str) -> Thing:
             nonlocal calls
             calls += 1

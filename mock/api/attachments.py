@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from connexion.context import context
 from connexion.lifecycle import ConnexionResponse
 
-from mock.api.crud import Handlers, base_url, context, no_content, ok, plain, tenant
+from mock.api.crud import Handlers, base_url, no_content, ok, plain, tenant
 from mock.domain import attachments
 from mock.domain.base import get_row
 from mock.errors import ApiProblem
@@ -19,7 +20,7 @@ class AttachmentHandlers(Handlers):
         return attachments.view(ts, row, detail=detail, base_url=base_url())
 
 
-_h = AttachmentHandlers("attachments", attachments)  # type: ignore[arg-type]
+_h = AttachmentHandlers("attachments", attachments)
 search, get, delete = plain(_h.search), plain(_h.get), plain(_h.delete)
 
 

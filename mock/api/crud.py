@@ -89,7 +89,7 @@ class Handlers:
         """The five handlers of `resource`, in operation order, for its api module."""
         from mock.domain.registry import RESOURCES
 
-        h = cls(resource, RESOURCES[resource])  # type: ignore[arg-type]
+        h = cls(resource, RESOURCES[resource])
         return (plain(h.search), plain(h.create), plain(h.get), plain(h.update),
                 plain(h.delete))
 

@@ -13,13 +13,13 @@ from mock.domain.base import (
     pick,
     public,
     reference,
+    refuse_if_used,
     require,
     required_text,
     row_base,
     text,
     touch,
 )
-from mock.domain.errors import InUse
 from mock.domain.values import money, parse_money, parse_uuid
 from mock.store import Filter, TableSpec, TenantStore
 
@@ -104,12 +104,9 @@ def update(ts: TenantStore, row: Account, body: dict[str, Any]) -> Account:
         # RULE ACC-1 / G-3: a company of the workspace, else 422 naming the field.
         company = reference(ts, "companies", body["company_id"], "company_id")
         if company.id != row.company_id:
-            counts = usage(ts, row.id)
-            if any(counts.values()):
-                # Moving a used account would leave its transactions in another company
-                # than their account (TRX-1): refused like a delete (ACC-4).
-                raise InUse("The account is in use; it cannot move to another company.",
-                            usage=counts)
+            # Moving a used account would leave its transactions in another company than
+            # their account (TRX-1): refused like a delete (ACC-4).
+            refuse_if_used("account", usage(ts, row.id), "it cannot move to another company.")
             changes["company_id"] = company.id
     return ts["accounts"].update(row, {**changes, "updated_at": touch(ts)})
 
@@ -130,12 +127,10 @@ def usage(ts: TenantStore, account_id: str) -> dict[str, int]:
 
 
 def delete(ts: TenantStore, row: Account) -> None:
-    # RULE ACC-4: refused while any transaction, payable or receivable uses the account.
-    counts = usage(ts, row.id)
-    if any(counts.values()) and "account_delete_in_use" not in ts.faults:  # FAULT
-        # RULE ACC-4: in use -> 422 with the usage breakdown.
-        raise InUse("The account is in use; deactivate it with PATCH {\"active\": false}.",
-                    usage=counts)
+    # RULE ACC-4: refused (422, the usage breakdown) while any transaction, payable or
+    # receivable uses the account.
+    if "account_delete_in_use" not in ts.faults:  # FAULT: no guard
+        refuse_if_used("account", usage(ts, row.id))
     ts["accounts"].delete(row)
 
 

@@ -6,12 +6,12 @@ A resource module (`mock.domain.<resource>`) provides `SPEC` (its table), `creat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mock.clock import iso
-from mock.domain.errors import NotFound, ValidationFailed
+from mock.domain.errors import InUse, NotFound, ValidationFailed
 from mock.domain.values import new_id, parse_uuid
 from mock.store import TableSpec, TenantStore
 
@@ -85,10 +85,6 @@ def reference(ts: TenantStore, resource: str, value: Any, field: str) -> Any:
 Converter = Callable[[Any, str], Any]
 
 
-def same(value: Any, _field: str) -> Any:
-    return value
-
-
 def text(value: Any, field: str) -> str | None:
     if value is None:
         return None
@@ -144,3 +140,14 @@ def name_of(ts: TenantStore, resource: str, row_id: str | None) -> str | None:
 
 def public(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {f: getattr(row, f) for f in fields}
+
+
+DEACTIVATE = 'deactivate it with PATCH {"active": false} instead.'
+
+
+def refuse_if_used(what: str, usage: Mapping[str, int | Collection[str]],
+                   advice: str = DEACTIVATE) -> None:
+    """RULE CC-2, TAX-3, ACC-4: a row other rows still use is not deleted (or moved): `InUse`
+    (422 `in_use`) with the usage per kind, a count or the referencing ids."""
+    if any(usage.values()):
+        raise InUse(f"The {what} is in use; {advice}", usage=dict(usage))

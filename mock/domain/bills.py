@@ -36,7 +36,15 @@ from mock.domain.base import (
 from mock.domain.errors import ValidationFailed
 from mock.domain.links import Allocation, TaxCharge, children
 from mock.domain.references import Polarity, resolve
-from mock.domain.values import CENT, money, new_id, parse_business_date, parse_money, parse_uuid
+from mock.domain.values import (
+    CENT,
+    money,
+    new_id,
+    optional_business_date,
+    parse_business_date,
+    parse_money,
+    parse_uuid,
+)
 from mock.store import Filter, TableSpec, TenantStore
 
 PERIOD_MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3, "semiannual": 6, "annual": 12}
@@ -118,14 +126,6 @@ class Share:
     percentage: Decimal | None
 
 
-def _date(value: Any, name: str) -> str | None:
-    return None if value is None else parse_business_date(value, name)
-
-
-def _required_date(value: Any, name: str) -> str:
-    return parse_business_date(value, name)
-
-
 def _money(value: Any, name: str) -> Decimal:
     return ZERO if value is None else parse_money(value, name)
 
@@ -152,10 +152,11 @@ def _period(value: Any, name: str) -> str | None:
 # RULE PAY-10: only these (plus status, payment_date, the references and the children) are
 # written; `id`, `created_at`, `transaction_id`, names, counts, `is_reconciled` are dropped.
 WRITABLE: dict[str, Converter] = {
-    "description": required_text, "amount": _positive, "due_date": _required_date,
-    "competence_date": _date, "type": _kind, "payment_method_kind": text,
+    "description": required_text, "amount": _positive, "due_date": parse_business_date,
+    "competence_date": optional_business_date, "type": _kind, "payment_method_kind": text,
     "financial_account_id": _account, "expected_account_id": _account, "document": text,
-    "document_date": _date, "document_number": text, "notes": text, "ir_relevant": flag,
+    "document_date": optional_business_date, "document_number": text, "notes": text,
+    "ir_relevant": flag,
     "interest_amount": _money, "discount_amount": _money, "ticket_amount": _money,
 }
 

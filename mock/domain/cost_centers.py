@@ -12,13 +12,13 @@ from mock.domain.base import (
     pick,
     public,
     reference,
+    refuse_if_used,
     require,
     required_text,
     row_base,
     text,
     touch,
 )
-from mock.domain.errors import InUse
 from mock.store import Filter, TableSpec, TenantStore
 
 TYPES = ("cost", "revenue")
@@ -85,12 +85,8 @@ def usage(ts: TenantStore, cost_center_id: str) -> dict[str, int]:
 
 
 def delete(ts: TenantStore, row: CostCenter) -> None:
-    counts = usage(ts, row.id)
-    if any(counts.values()) and "cost_center_delete_in_use" not in ts.faults:  # FAULT
-        raise InUse(
-            "The cost center is in use; deactivate it with PATCH {\"active\": false}.",
-            usage=counts,
-        )
+    if "cost_center_delete_in_use" not in ts.faults:  # FAULT: no guard
+        refuse_if_used("cost center", usage(ts, row.id))  # RULE CC-2
     ts["cost_centers"].delete(row)
 
 

@@ -10,16 +10,12 @@ from mock.domain import bills
 from mock.domain.base import Converter, text
 from mock.domain.errors import ValidationFailed
 from mock.domain.references import DEBIT
-from mock.domain.values import CENT, money, parse_business_date, parse_money
+from mock.domain.values import CENT, money, optional_business_date, parse_business_date, parse_money
 
 TAX_DATA_DATES = ("calculation_date", "competence_date", "expire_at")
 TAX_DATA_MONEY = ("fine_amount", "interest_amount", "gross_income_amount", "total_amount",
                   "discount_amount", "other_deduction_amount", "other_addition_amount",
                   "other_entities_amount", "monetary_update_amount")
-
-
-def _date(value: Any, name: str) -> str | None:
-    return None if value is None else parse_business_date(value, name)
 
 
 def _document(value: Any, name: str) -> str | None:
@@ -61,7 +57,8 @@ PAYMENT_FIELDS: dict[str, Converter] = {
     "pix_key_type": text, "bank_code": text, "bank_ispb": text, "agency": text,
     "agency_digit": text, "account_number": text, "account_digit": text,
     "transfer_purpose": text, "tax_kind": text, "tax_data": _tax_data,
-    "beneficiary_name": text, "beneficiary_document": _document, "scheduled_to": _date,
+    "beneficiary_name": text, "beneficiary_document": _document,
+    "scheduled_to": optional_business_date,
 }
 SIDE = bills.Side(resource="payables", settled="paid", polarity=DEBIT, transaction_type="debit",
                   extra_fields=PAYMENT_FIELDS)

@@ -7,8 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 from contract.limits import TAX_2_MAX_RATE, TAX_2_MIN_RATE
-from mock.domain.base import Row, flag, pick, public, require, required_text, row_base, touch
-from mock.domain.errors import Conflict, InUse, ValidationFailed
+from mock.domain.base import (
+    Row,
+    flag,
+    pick,
+    public,
+    refuse_if_used,
+    require,
+    required_text,
+    row_base,
+    touch,
+)
+from mock.domain.errors import Conflict, ValidationFailed
 from mock.domain.values import parse_money
 from mock.store import Filter, TableSpec, TenantStore
 
@@ -84,15 +94,12 @@ def update(ts: TenantStore, row: Tax, body: dict[str, Any]) -> Tax:
 
 def delete(ts: TenantStore, row: Tax) -> None:
     charges = list(ts["tax_charges"].where(tax_id=row.id))
-    if charges and "tax_delete_while_charged" not in ts.faults:  # FAULT
-        # RULE TAX-3: refused while charged, naming the payables and receivables.
-        raise InUse(
-            "The tax is charged on payables or receivables; deactivate it instead.",
-            usage={
-                "payables": sorted({c.owner_id for c in charges if c.owner == "payables"}),
-                "receivables": sorted({c.owner_id for c in charges if c.owner == "receivables"}),
-            },
-        )
+    # RULE TAX-3: refused while charged, naming the payables and receivables.
+    if "tax_delete_while_charged" not in ts.faults:  # FAULT: no guard
+        refuse_if_used("tax", {
+            "payables": sorted({c.owner_id for c in charges if c.owner == "payables"}),
+            "receivables": sorted({c.owner_id for c in charges if c.owner == "receivables"}),
+        })
     ts["taxes"].delete(row)
 
 

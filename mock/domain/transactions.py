@@ -21,7 +21,7 @@ from mock.domain.base import (
 )
 from mock.domain.errors import ValidationFailed
 from mock.domain.references import CREDIT, DEBIT, resolve
-from mock.domain.values import money, parse_business_date, parse_money
+from mock.domain.values import money, optional_business_date, parse_business_date, parse_money
 from mock.store import Filter, TableSpec, TenantStore
 
 TYPES = ("debit", "credit")
@@ -54,14 +54,6 @@ def _amount(value: Any, field: str) -> Decimal:
     return parse_money(value, field, positive=True)
 
 
-def _date(value: Any, field: str) -> str | None:
-    return None if value is None else parse_business_date(value, field)
-
-
-def _required_date(value: Any, field: str) -> str:
-    return parse_business_date(value, field)
-
-
 _type = one_of(*TYPES)
 
 
@@ -89,8 +81,9 @@ FIELDS = ("id", "workspace_id", "company_id", "financial_account_id", "descripti
 # RULE TRX-3: PATCH drops id, workspace_id, company_id, financial_account_id, auto_created,
 # transfer_id and created_at — they are simply not in this map.
 WRITABLE = {"description": text, "bank_description": text, "document": text,
-            "document_date": _date, "amount": _amount, "occurred_at": _required_date,
-            "competence_date": _date, "type": _type, "payment_method_kind": text,
+            "document_date": optional_business_date, "amount": _amount,
+            "occurred_at": parse_business_date,
+            "competence_date": optional_business_date, "type": _type, "payment_method_kind": text,
             "classified": flag, "notes": text, "is_pending": flag}
 
 

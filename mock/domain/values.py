@@ -62,6 +62,11 @@ def parse_business_date(value: Any, field: str) -> str:
         raise ValidationFailed(f"{field} is not a valid date", field=field) from None
 
 
+def optional_business_date(value: Any, field: str) -> str | None:
+    """:func:`parse_business_date`, or None for a null (an optional date left out or cleared)."""
+    return None if value is None else parse_business_date(value, field)
+
+
 def parse_uuid(value: Any, field: str) -> str:
     """Ids are UUIDs in canonical lower-case form."""
     try:

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fixtures import factories
+from fixtures.factories import CategoryType
 from property_tests.client import JSON, Env
 from property_tests.profiles import active
 from property_tests.rows import Scope
@@ -48,7 +49,7 @@ def remove(scope: Scope, chain: list[JSON]) -> None:
 @pytest.mark.rule("CAT-1")
 @active()
 @given(kind=st.sampled_from(TYPES), names=st.lists(NAMES, min_size=4, max_size=4))
-def test_cat_1_a_fourth_category_level_is_422(scope: Scope, kind: str,
+def test_cat_1_a_fourth_category_level_is_422(scope: Scope, kind: CategoryType,
                                               names: list[str]) -> None:
     check_category_depth(scope, kind, names)
 

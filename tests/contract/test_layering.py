@@ -1,4 +1,5 @@
-"""`contract/` is neutral ground: it imports none of the packages that import it."""
+"""The layering of the README's "Layout": `contract/` is neutral ground, the fixtures import
+no implementation, and the suites import `mock` only to start it."""
 
 from __future__ import annotations
 
@@ -7,27 +8,52 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import contract
 
-PACKAGE = Path(contract.__file__).parent
+ROOT = Path(contract.__file__).resolve().parent.parent
 USERS = ("mock", "conformance", "property_tests", "fixtures", "bench", "tests")
+# package -> the top-level packages of this project it must not import
+FORBIDDEN = {
+    "contract": set(USERS),
+    "fixtures": {"mock", "conformance", "property_tests", "bench", "tests"},
+    "mock": {"conformance", "property_tests", "bench", "tests"},
+    "conformance": {"mock", "property_tests", "bench", "tests"},
+    "property_tests": {"mock", "bench", "tests"},
+}
+# The suites import `mock` here only, to start it (the embedded default; the named faults).
+STARTS_THE_MOCK = {"conformance/targets.py", "conformance/selfcheck.py"}
 
 
-def test_no_contract_module_imports_a_user_of_it() -> None:
+def imports(path: Path) -> set[str]:
+    """The top-level packages a module imports (anywhere in it, lazy imports included)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_a_package_imports_only_what_the_layout_allows(package: str) -> None:
     offenders = []
-    for path in sorted(PACKAGE.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            offenders += [f"{path.name}: {name}" for name in names
-                          if name.split(".")[0] in USERS]
+    for path in sorted((ROOT / package).rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        wrong = imports(path) & FORBIDDEN[package]
+        if relative in STARTS_THE_MOCK:
+            wrong -= {"mock"}
+        offenders += [f"{relative}: {name}" for name in sorted(wrong)]
     assert offenders == []
 
 
 def test_importing_every_contract_module_loads_none_of_its_users() -> None:
-    modules = sorted(f"contract.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem != "__main__")
+    package = ROOT / "contract"
+    modules = sorted(f"contract.{p.stem}" for p in package.glob("*.py") if p.stem != "__main__")
     code = (f"import sys\nimport {', '.join(modules)}\n"
             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(USERS)!r}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=PACKAGE.parent)
+                            check=True, cwd=ROOT)
     assert result.stdout.strip() == "[]"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import contract
 from contract.rules import BY_ID, FAMILIES, RULE_ID, RULES, Rule, render
 
 EXPECTED = {
@@ -36,3 +39,9 @@ def test_render_lists_every_rule_under_its_family() -> None:
     for rule in RULES:
         assert f"\n### {rule.id} {rule.title}\n\n{rule.statement}\n" in text
     assert text.index("### G-12") < text.index("## CMP")
+
+
+def test_docs_rules_md_is_the_rendered_catalogue() -> None:
+    """docs/rules.md is generated: `make rules` (`python -m contract.rules > docs/rules.md`)."""
+    docs = Path(contract.__file__).resolve().parent.parent / "docs" / "rules.md"
+    assert docs.read_text(encoding="utf-8") == render(), "docs/rules.md is stale: run make rules"

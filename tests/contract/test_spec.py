@@ -2,7 +2,7 @@
 
 The export (``fixtures/postman-collection-v1.json``) is the API's own listing of
 its operations, query filters and body fields; the document must cover exactly
-those operations and every filter and field, typed as RULES.md says.
+those operations and every filter and field, typed as the rule catalogue (docs/rules.md) says.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator, OAS30WriteValidator
 from prance import ResolvingParser, ValidationError
 
+from contract.rules import BY_ID
 from contract.spec import SPEC_ROOT, SPEC_ROOT_FILE, Operation, iter_operations, load_spec, main
 
 EXPORT_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "postman-collection-v1.json"
@@ -47,7 +48,7 @@ VERBS = {
     ("DELETE", "/{r}/{id}/links"): "unlink",
 }
 
-DEFAULT_SORT = {  # RULE G-4 and each resource's "default sort" in RULES.md
+DEFAULT_SORT = {  # RULE G-4 and each resource's "default sort" in docs/rules.md
     "companies": "name",
     "categories": "name",
     "cost_centers": "name",
@@ -60,19 +61,8 @@ DEFAULT_SORT = {  # RULE G-4 and each resource's "default sort" in RULES.md
     "attachments": "-uploaded_at",
 }
 
-# Every rule id of RULES.md; each must shape at least one operation.
-RULE_IDS = frozenset(
-    [f"G-{n}" for n in range(1, 13)]
-    + [f"CMP-{n}" for n in range(1, 6)]
-    + [f"CAT-{n}" for n in range(1, 5)]
-    + [f"CC-{n}" for n in range(1, 3)]
-    + [f"TAX-{n}" for n in range(1, 4)]
-    + [f"PER-{n}" for n in range(1, 6)]
-    + [f"ACC-{n}" for n in range(1, 5)]
-    + [f"TRX-{n}" for n in range(1, 5)]
-    + [f"PAY-{n}" for n in range(1, 11)]
-    + [f"ATT-{n}" for n in range(1, 6)]
-)
+# Every rule id of the catalogue; each must shape at least one operation.
+RULE_IDS = frozenset(BY_ID)
 RULE_ID_RE = re.compile(r"\b(?:G|CMP|CAT|CC|TAX|PER|ACC|TRX|PAY|ATT)-\d+\b")
 
 NESTED_BODY_KEYS = ("cost_centers", "tax_charges", "tax_data")
@@ -227,7 +217,7 @@ def spec_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _fresh() -> dict[str, Any]:
     import contract.spec
 
-    resolved: dict[str, Any] = contract.spec._resolved.__wrapped__()  # type: ignore[attr-defined]
+    resolved: dict[str, Any] = contract.spec._resolved.__wrapped__()
     return resolved
 
 

@@ -157,10 +157,12 @@ def test_deleting_a_leaf_nulls_its_references(api_a: Api, fake: Faker, company_i
     assert api_a.delete("categories", leaf["id"]).status_code == 204
     assert api_a.delete("categories", credit["id"]).status_code == 204
     for resource, row in zip(("transactions", "payables", "receivables"), rows, strict=True):
-        assert ts_a[resource].get(row.id).category_id is None, resource
+        stored = ts_a[resource].get(row.id)
+        assert stored is not None and stored.category_id is None, resource
         assert api_a.read(resource, row.id)["category_id"] is None, resource
     assert api_a.ids("transactions", category_id=leaf["id"]) == set()
-    assert ts_a["transactions"].get(other.id).category_id == kept["id"]
+    stored = ts_a["transactions"].get(other.id)
+    assert stored is not None and stored.category_id == kept["id"]
 
 
 # RULE G-3
