@@ -104,7 +104,7 @@ def _pytest(args: Sequence[str], recorder: Recorder) -> None:
 
 
 @functools.cache
-def test_files() -> dict[str, frozenset[str]]:
+def suite_files() -> dict[str, frozenset[str]]:
     """Rule id or invariant tag -> the property test files holding its tests; collected once
     per worker, so that each fault's session collects only those files."""
     recorder = Recorder()
@@ -118,7 +118,7 @@ def run_property_tests(base_url: str, selection: Sequence[str] = (), *, key: str
     `selection` arguments; only the `selection` when None) against `base_url`, in this
     process: the first failing test and its rule ids, or ("", ()) when all passed or none
     was selected."""
-    paths = [] if key is None else sorted(test_files().get(key, ()))
+    paths = [] if key is None else sorted(suite_files().get(key, ()))
     if key is not None and not paths:
         return "", ()
     recorder = Recorder()
