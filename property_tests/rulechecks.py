@@ -1,10 +1,12 @@
 """Business rules a sequence of HTTP calls can show: the ledger, nominal amounts, series,
 documents and category depth.
 
-- RULE ACC-2: `LedgerMachine` posts, edits and deletes transactions and settles, reverts,
-  cancels and deletes payables and receivables on one account, with a `Ledger` model beside
-  it; after every step the account's balance is seed + credits − debits, and its
-  transactions are the model's (the auto ones of settled bills included).
+- RULE ACC-2, TRX-5: `LedgerMachine` posts, edits and deletes transactions and settles,
+  edits, reverts, cancels and deletes payables and receivables on one account, and edits the
+  descriptive fields of auto transactions (bound with `auto_edits`, also their money fields:
+  422), with a `Ledger` model beside it; after every step the account's balance is seed +
+  credits − debits, its transactions are the model's, and every settled bill has exactly one
+  auto transaction of its `nominal_amount`.
 - RULE PAY-7: `check_nominal` — `nominal_amount = amount + interest − discount` everywhere.
 - RULE PAY-3: `check_series` — installments add up to the total, the remainder cent last.
 - RULE CMP-1, PER-1: `check_document` — a document is accepted iff its check digits hold.
@@ -26,11 +28,13 @@ from hypothesis.stateful import (
     consumes,
     initialize,
     invariant,
+    precondition,
     rule,
 )
 
 from contract.documents import is_valid_cnpj, is_valid_cpf
 from fixtures import factories
+from fixtures.factories import CategoryType, CostCenterType
 from property_tests.client import JSON, Api, Env
 from property_tests.model import Bill, Ledger
 from property_tests.rows import Scope, token, unique_cnpj, unique_cpf
@@ -54,6 +58,36 @@ def expect(response: Any, status: int, what: str) -> JSON:
     return response.json() if response.content else {}
 
 
+# -- payables, receivables and their transactions ----------------------------------------------
+
+SIDES = ("payables", "receivables")
+SETTLED = {"payables": "paid", "receivables": "received"}
+# RULE PAY-5: settling posts a debit (payables) or a credit (receivables).
+TRANSACTION_TYPE = {"payables": "debit", "receivables": "credit"}
+# RULE PAY-1, PAY-11: (category type, cost center type) of each side.
+POLARITY: dict[str, tuple[CategoryType, CostCenterType]] = {
+    "payables": ("debit", "cost"), "receivables": ("credit", "revenue")}
+SETTLE_DATE = "2026-01-20"
+
+
+def names_field(response: Any, field: str) -> bool:
+    """Whether a problem's `errors` name `field`, or a path inside it (`cost_centers[0]…`)."""
+    try:
+        errors = response.json().get("errors") or []
+    except ValueError:
+        return False
+    named = [str(e.get("field", "")) for e in errors if isinstance(e, dict)]
+    return any(f == field or f.startswith((f"{field}[", f"{field}.")) for f in named)
+
+
+def settle(api: Api, resource: str, bill_id: str, account_id: str,
+           date: str = SETTLE_DATE) -> JSON:
+    """PATCH a bill to paid/received on `account_id` (RULE PAY-5); the 200 row."""
+    return expect(api.patch(resource, bill_id, {
+        "status": SETTLED[resource], "payment_date": date, "financial_account_id": account_id}),
+        200, f"settle {resource}/{bill_id}")
+
+
 # -- RULE ACC-2 --------------------------------------------------------------------------------
 
 AMOUNTS = st.integers(1, 5_000_000)  # cents
@@ -65,12 +99,14 @@ class LedgerMachine(RuleBasedStateMachine):
     """One account of tenant A and the money that moves through it."""
 
     env: ClassVar[Env]
+    # RULE TRX-5: also PATCH the money fields of auto transactions (each must be 422).
+    auto_edits: ClassVar[bool] = False
     manual = Bundle("manual")
     bills = Bundle("bills")
 
     @classmethod
-    def bind(cls, env: Env) -> type[LedgerMachine]:
-        bound = type(cls.__name__, (cls,), {"env": env})
+    def bind(cls, env: Env, *, auto_edits: bool = False) -> type[LedgerMachine]:
+        bound = type(cls.__name__, (cls,), {"env": env, "auto_edits": auto_edits})
         bound.__qualname__ = cls.__qualname__
         return bound
 
@@ -79,9 +115,11 @@ class LedgerMachine(RuleBasedStateMachine):
         self.api: Api = self.env.a
         self.ledger = Ledger(Decimal("0.00"))
         self.account_id = ""
+        self.spare_account_id = ""  # a second account of the company: nothing may move there
         self.company_id = ""
         self.person_id = ""
         self.ids: dict[str, str] = {}  # model key -> row id
+        self.auto_ids: dict[str, str] = {}  # settled bill -> its auto transaction (PAY-5)
 
     @initialize(seed=st.integers(0, 100_000_000), faker_seed=st.integers(0, 2**16))
     def open_account(self, seed: int, faker_seed: int) -> None:
@@ -94,6 +132,8 @@ class LedgerMachine(RuleBasedStateMachine):
         account = self.api.create("accounts", factories.make_account(
             fake, self.company_id, balance=money(seed)))
         self.account_id = account["id"]
+        self.spare_account_id = self.api.create("accounts", factories.make_account(
+            fake, self.company_id, balance="0.00"))["id"]
         self.ledger = Ledger(Decimal(money(seed)))
         assert Decimal(account["balance"]) == self.ledger.seed, (
             f"POST /accounts balance {account['balance']}: the opening seed is {money(seed)}")
@@ -111,10 +151,11 @@ class LedgerMachine(RuleBasedStateMachine):
         return str(row["id"])
 
     @rule(trx=manual, kind=st.none() | st.sampled_from(("debit", "credit")),
-          amount=st.none() | AMOUNTS, pending=st.none() | st.booleans())
+          amount=st.none() | AMOUNTS, pending=st.none() | st.booleans(),
+          date=st.none() | PAYMENT_DATES)
     def edit_transaction(self, trx: str, kind: str | None, amount: int | None,
-                         pending: bool | None) -> None:
-        body: JSON = {}
+                         pending: bool | None, date: str | None) -> None:
+        body: JSON = {} if date is None else {"occurred_at": date}
         if kind is not None:
             body["type"] = kind
         if amount is not None:
@@ -163,6 +204,7 @@ class LedgerMachine(RuleBasedStateMachine):
         bill.status = bill.settled
         assert row["status"] == bill.settled and row["transaction_id"], (
             f"PAY-5: a settled row has status {bill.settled} and its transaction: {row}")
+        self.auto_ids[bill_id] = str(row["transaction_id"])
 
     @rule(bill_id=bills)
     def revert(self, bill_id: str) -> None:
@@ -173,6 +215,7 @@ class LedgerMachine(RuleBasedStateMachine):
         row = expect(self.api.patch(bill.resource, bill_id, {"status": "pending"}), 200,
                      "revert to pending")
         bill.status = "pending"
+        self.auto_ids.pop(bill_id, None)
         assert row["transaction_id"] is None, f"PAY-6: a reverted row keeps {row['transaction_id']}"
 
     @rule(bill_id=bills)
@@ -200,10 +243,65 @@ class LedgerMachine(RuleBasedStateMachine):
         assert Decimal(row["nominal_amount"]) == bill.nominal, (
             f"PAY-7 after PATCH: nominal_amount {row['nominal_amount']} != {bill.nominal}")
 
+    @rule(bill_id=bills, amount=AMOUNTS, interest=SMALL, discount=SMALL)
+    def edit_settled_bill(self, bill_id: str, amount: int, interest: int,
+                          discount: int) -> None:
+        """The source's amounts move its auto transaction with them (TRX-5)."""
+        bill = self.ledger.bills[bill_id]
+        if bill.status != bill.settled:
+            return
+        discount = min(discount, amount + interest - 1)
+        body = {"amount": money(amount), "interest_amount": money(interest),
+                "discount_amount": money(discount)}
+        row = expect(self.api.patch(bill.resource, bill_id, body), 200, "edit a settled bill")
+        self.auto_ids[bill_id] = str(row["transaction_id"])
+        bill.amount, bill.interest, bill.discount = (Decimal(money(amount)),
+                                                     Decimal(money(interest)),
+                                                     Decimal(money(discount)))
+
+    def auto_transaction_of(self, bill_id: str) -> str | None:
+        """The bill's auto transaction; a pending bill is settled first (a cancelled one has
+        none), so the auto-transaction rules always have one to work on."""
+        if self.ledger.bills[bill_id].status == "pending":
+            self.settle(bill_id, SETTLE_DATE)
+        return self.auto_ids.get(bill_id)
+
+    @rule(bill_id=bills, note=st.text(st.characters(codec="utf-8", categories=("L", "N")),
+                                      min_size=1, max_size=30))
+    def describe_auto_transaction(self, bill_id: str, note: str) -> None:
+        """Descriptive fields of an auto transaction stay editable (TRX-5)."""
+        trx = self.auto_transaction_of(bill_id)
+        if trx is None:
+            return
+        row = expect(self.api.patch("transactions", trx, {"description": note, "notes": note}),
+                     200, "TRX-5: PATCH the description of an auto transaction")
+        assert row["description"] == note, f"TRX-5: description not written: {row}"
+
+    @precondition(lambda self: self.auto_edits)
+    @rule(resource=st.sampled_from(("payables", "receivables")), bill_amount=AMOUNTS,
+          field=st.sampled_from(("amount", "type", "is_pending", "occurred_at",
+                                 "financial_account_id")), amount=AMOUNTS)
+    def patch_auto_transaction(self, resource: str, bill_amount: int, field: str,
+                               amount: int) -> None:
+        """The money fields of an auto transaction belong to its source: 422 naming it.
+        Settles a bill of its own first, so it needs nothing drawn before it."""
+        bill_id = str(self.add_bill(resource, bill_amount, 0, 0))
+        trx = self.auto_transaction_of(bill_id)
+        assert trx is not None, f"PAY-5: the settled {resource}/{bill_id} has no transaction"
+        bill = self.ledger.bills[bill_id]
+        kind = "credit" if bill.resource == "payables" else "debit"  # the wrong one
+        value = {"amount": money(amount), "type": kind, "is_pending": True,
+                 "occurred_at": "2025-07-04", "financial_account_id": self.spare_account_id}
+        response = self.api.patch("transactions", trx, {field: value[field]})
+        expect(response, 422, f"TRX-5: PATCH {field} of the auto transaction of {bill_id}")
+        assert bill_id in response.text, (
+            f"TRX-5: the refusal names the source {bill_id}: {response.text[:300]}")
+
     @rule(bill_id=consumes(bills))
     def delete_bill(self, bill_id: str) -> None:
         """A hard delete takes its auto transaction with it (PAY-9)."""
         bill = self.ledger.bills.pop(bill_id)
+        self.auto_ids.pop(bill_id, None)
         expect(self.api.delete(bill.resource, bill_id), 204, f"DELETE {bill.resource}")
 
     # -- what must hold after every step -------------------------------------------------------
@@ -215,17 +313,34 @@ class LedgerMachine(RuleBasedStateMachine):
             f"ACC-2: balance {row['balance']} != seed {self.ledger.seed} + credits − debits "
             f"= {self.ledger.balance()}")
 
+    @precondition(lambda self: self.auto_edits)
+    @invariant()
+    def nothing_moves_to_the_spare_account(self) -> None:
+        row = expect(self.api.read("accounts", self.spare_account_id), 200, "GET the account")
+        assert Decimal(row["balance"]) == 0, (
+            f"TRX-5: the spare account's balance moved to {row['balance']}")
+
     @invariant()
     def transactions_are_the_model(self) -> None:
-        """The account's transactions: the manual ones, and one auto transaction of
-        `nominal_amount` per settled bill (PAY-5), none for the others (PAY-6, PAY-9)."""
+        """The account's transactions: the manual ones, and exactly one auto transaction per
+        settled bill, of its `nominal_amount` and its side's type (PAY-5, TRX-5); none for the
+        others (PAY-6, PAY-9)."""
         rows = self.api.walk("transactions", {"financial_account_id": self.account_id}).rows
         seen = Counter((r["type"], Decimal(r["amount"]), bool(r["is_pending"])) for r in rows)
         model = Counter(self.ledger.transactions.values())
-        for bill in self.ledger.bills.values():
-            if bill.status == bill.settled:
-                kind = "debit" if bill.resource == "payables" else "credit"
-                model[(kind, bill.nominal, False)] += 1
+        autos = {str(r["id"]): r for r in rows if r["auto_created"]}
+        assert sorted(autos) == sorted(self.auto_ids.values()), (
+            f"TRX-5: auto transactions {sorted(autos)}, one per settled bill expected: "
+            f"{self.auto_ids}")
+        for bill_id, trx_id in self.auto_ids.items():
+            bill, trx = self.ledger.bills[bill_id], autos[trx_id]
+            kind = "debit" if bill.resource == "payables" else "credit"
+            model[(kind, bill.nominal, False)] += 1
+            assert (trx["type"], Decimal(trx["amount"]), trx["is_pending"]) == (
+                kind, bill.nominal, False), (
+                f"TRX-5: the auto transaction of {bill.resource}/{bill_id} is {trx['type']} "
+                f"{trx['amount']} (pending {trx['is_pending']}); the bill is {kind} "
+                f"{bill.nominal}")
         assert seen == model, (f"the account's transactions differ from the model: "
                                f"listed-only {seen - model}, missing {model - seen}")
 

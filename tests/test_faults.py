@@ -7,6 +7,7 @@ import random
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import jwt
@@ -14,6 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from contract.invariants import INVARIANTS
+from contract.rules import BY_ID
 from fixtures import documents, factories, files, tokens
 from mock import faults
 from mock.app import create_app, new_store
@@ -201,6 +203,150 @@ def upload(c: TestClient) -> bool:
     return r.status_code == 201
 
 
+# -- TRX, PAY/REC, ATT ---------------------------------------------------------------------------
+
+
+def _settled(c: TestClient, ids: dict[str, str], resource: str = "payables") -> dict[str, Any]:
+    settled = "paid" if resource == "payables" else "received"
+    r = c.patch(f"/v1/{resource}/{ids[resource]}", headers=A, json={
+        "status": settled, "payment_date": "2026-01-20", "financial_account_id": ids["accounts"]})
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def trx_other_company(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    other = _company(c, seed=9).json()["id"]
+    return c.post("/v1/transactions", headers=A, json=factories.make_transaction(
+        factories.make_faker(5), other, ids["accounts"])).status_code == 201
+
+
+def trx_id_and_name(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    return c.post("/v1/transactions", headers=A, json=factories.make_transaction(
+        factories.make_faker(5), ids["companies"], ids["accounts"]) | {
+        "person_id": ids["people"], "person_name": "Outra Pessoa"}).status_code == 201
+
+
+def trx_moves_account(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    other = c.post("/v1/accounts", headers=A, json=factories.make_account(
+        factories.make_faker(5), ids["companies"])).json()["id"]
+    r = c.patch(f"/v1/transactions/{ids['transactions']}", headers=A,
+                json={"financial_account_id": other})
+    return bool(r.json().get("financial_account_id") == other)
+
+
+def auto_deletable(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    trx = _settled(c, ids)["transaction_id"]
+    return c.delete(f"/v1/transactions/{trx}", headers=A).status_code == 204
+
+
+def auto_drifts(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    trx = _settled(c, ids)["transaction_id"]
+    c.patch(f"/v1/payables/{ids['payables']}", headers=A, json={"amount": "1.00"})
+    return bool(c.get(f"/v1/transactions/{trx}", headers=A).json()["amount"] != "1.00")
+
+
+def no_person(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    body = factories.make_payable(factories.make_faker(5), ids["companies"], ids["people"])
+    del body["person_id"]
+    return c.post("/v1/payables", headers=A, json=body).status_code == 201
+
+
+def rateio_sum(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    body = factories.make_payable(factories.make_faker(5), ids["companies"], ids["people"]) | {
+        "amount": "100.00", "cost_centers": [{"cost_center_id": ids["cost_centers"],
+                                              "amount": "60.00"}]}
+    return c.post("/v1/payables", headers=A, json=body).status_code == 201
+
+
+def remainder(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    body = factories.make_payable(factories.make_faker(5), ids["companies"], ids["people"]) | {
+        "amount": "100.00", "total_installments": 3}
+    group = c.post("/v1/payables", headers=A, json=body).json()["group_id"]
+    rows = c.get("/v1/payables", headers=A, params={"group_id": group}).json()["data"]
+    return sum(Decimal(r["amount"]) for r in rows) != Decimal("100.00")
+
+
+def takes_status(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    body = factories.make_payable(factories.make_faker(5), ids["companies"], ids["people"])
+    return c.post("/v1/payables", headers=A,
+                  json=body | {"status": "cancelled"}).status_code == 201
+
+
+def cancel_settled(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    _settled(c, ids)
+    return c.patch(f"/v1/payables/{ids['payables']}", headers=A,
+                   json={"status": "cancelled"}).status_code == 200
+
+
+def count_zero(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    c.post(f"/v1/attachments/{ids['attachments']}/links", headers=A,
+           json={"type": "payable", "id": ids["payables"]})
+    return bool(c.get(f"/v1/payables/{ids['payables']}", headers=A).json()[
+        "attachments_count"] == 0)
+
+
+def delete_keeps(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    trx = _settled(c, ids)["transaction_id"]
+    c.delete(f"/v1/payables/{ids['payables']}", headers=A)
+    return c.get(f"/v1/transactions/{trx}", headers=A).status_code == 200
+
+
+def writes_reconciled(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    r = c.patch(f"/v1/receivables/{ids['receivables']}", headers=A,
+                json={"is_reconciled": True})
+    return bool(r.json()["is_reconciled"])
+
+
+def polarity(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    row = c.post("/v1/receivables", headers=A, json=factories.make_receivable(
+        factories.make_faker(5), ids["companies"], ids["people"]) | {
+        "cost_center_name": "Vendas Online"}).json()
+    return bool(c.get(f"/v1/cost_centers/{row['cost_center_id']}",
+                      headers=A).json()["type"] == "cost")
+
+
+def relative_url(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    url = c.get(f"/v1/attachments/{ids['attachments']}", headers=A).json()["download_url"]
+    return not str(url).startswith("http")
+
+
+def always_attachment(c: TestClient) -> bool:
+    ids = make_all(c, A)  # its attachment is a PDF: inline
+    r = c.get(f"/v1/attachments/{ids['attachments']}/download", headers=A)
+    return r.headers["content-disposition"].startswith("attachment")
+
+
+def link_twice(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    link = {"type": "payable", "id": ids["payables"]}
+    c.post(f"/v1/attachments/{ids['attachments']}/links", headers=A, json=link)
+    return c.post(f"/v1/attachments/{ids['attachments']}/links", headers=A,
+                  json=link).status_code == 201
+
+
+def delete_linked(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    c.post(f"/v1/attachments/{ids['attachments']}/links", headers=A,
+           json={"type": "payable", "id": ids["payables"]})
+    return c.delete(f"/v1/attachments/{ids['attachments']}", headers=A).status_code == 204
+
+
 DEMOS: dict[str, Demo] = {
     "page_skips_on_tie": tie_skip, "page_repeats_row": repeat, "limit_ignored": limit,
     "filter_ignored": filter_, "get_ignores_tenant": get_tenant,
@@ -214,6 +360,17 @@ DEMOS: dict[str, Demo] = {
     "duplicate_active_cnpj": cnpj_dup, "category_depth_4": depth,
     "balance_ignores_ledger": ledger, "settle_without_transaction": settle,
     "nominal_ignores_interest": nominal, "upload_limit_ignored": upload,
+    "transaction_account_of_other_company": trx_other_company,
+    "transaction_id_and_name_accepted": trx_id_and_name,
+    "transaction_patch_moves_account": trx_moves_account,
+    "auto_transaction_deletable": auto_deletable, "auto_transaction_drifts": auto_drifts,
+    "person_not_required": no_person, "rateio_sum_unchecked": rateio_sum,
+    "installment_remainder_dropped": remainder, "new_bill_takes_status": takes_status,
+    "cancel_settled_bill": cancel_settled, "attachments_count_zero": count_zero,
+    "delete_keeps_auto_transaction": delete_keeps, "patch_writes_is_reconciled": writes_reconciled,
+    "name_ignores_polarity": polarity, "download_url_relative": relative_url,
+    "download_always_attachment": always_attachment, "link_twice_201": link_twice,
+    "delete_linked_attachment": delete_linked,
 }
 
 
@@ -419,6 +576,7 @@ def test_every_fault_has_a_demonstration() -> None:
     assert set(DEMOS) == set(faults.BY_NAME)
     assert len(faults.CATALOGUE) >= 20
     assert {f.invariant for f in faults.CATALOGUE} <= set(INVARIANTS)
+    assert {f.rule for f in faults.CATALOGUE} <= set(BY_ID)  # each breaks a catalogued rule
 
 
 @pytest.mark.parametrize("name", sorted(DEMOS))

@@ -57,7 +57,7 @@ async def download(id: str) -> ConnexionResponse:
         body = attachments.content(ts, row)
     return ConnexionResponse(
         status_code=200, body=body, mimetype=row.mime_type, content_type=row.mime_type,
-        headers={"Content-Disposition": attachments.disposition(row),
+        headers={"Content-Disposition": attachments.disposition(row, ts.faults),
                  "Cache-Control": "private, no-store"},
     )
 

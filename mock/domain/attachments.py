@@ -198,7 +198,10 @@ def link_counts(ts: TenantStore, attachment_id: str) -> dict[str, int]:
 
 def delete(ts: TenantStore, row: Attachment) -> None:
     counts = link_counts(ts, row.id)
-    if any(counts.values()):
+    if any(counts.values()) and "delete_linked_attachment" in ts.faults:  # FAULT: links dropped
+        for link_row in list(ts["attachment_links"].where(attachment_id=row.id)):
+            ts["attachment_links"].delete(link_row)
+    elif any(counts.values()):
         # RULE ATT-5: unlink first; `details` says from how many rows of each kind.
         raise Conflict("The attachment is still linked; unlink it first.", details=counts)
     ts["attachments"].delete(row)
@@ -225,7 +228,8 @@ def _existing(ts: TenantStore, row: Attachment, owner: str, target_id: str) -> A
 def link(ts: TenantStore, row: Attachment, body: dict[str, Any]) -> dict[str, Any]:
     """RULE ATT-4: link to a payable, receivable or transaction of the tenant; twice is 409."""
     owner, target_id = _target(ts, body)
-    if _existing(ts, row, owner, target_id) is not None:
+    if _existing(ts, row, owner, target_id) is not None \
+            and "link_twice_201" not in ts.faults:  # FAULT
         raise Conflict("The attachment is already linked to that record.")
     ts["attachment_links"].insert(
         AttachmentLink(id=new_id(), attachment_id=row.id, owner=owner, owner_id=target_id))
@@ -241,10 +245,11 @@ def unlink(ts: TenantStore, row: Attachment, body: dict[str, Any]) -> None:
     ts["attachment_links"].delete(existing)
 
 
-def disposition(row: Attachment) -> str:
+def disposition(row: Attachment, faults: frozenset[str] = frozenset()) -> str:
     """RULE ATT-3: `inline` for PDF and images, `attachment` otherwise, with the name as an
     ASCII quoted-string fallback plus the exact UTF-8 name (RFC 6266 §4.3, RFC 8187)."""
-    kind = "inline" if row.mime_type in INLINE else "attachment"
+    inline = row.mime_type in INLINE and "download_always_attachment" not in faults  # FAULT
+    kind = "inline" if inline else "attachment"
     fallback = "".join(ch if " " <= ch <= "~" and ch not in '"\\' else "_"
                        for ch in row.file_name)
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(row.file_name, safe='')}"
@@ -259,4 +264,6 @@ def view(ts: TenantStore, row: Attachment, *, detail: bool = False,
     out["linked_receivables_count"] = counts["receivables"]
     out["linked_transactions_count"] = counts["transactions"]
     out["download_url"] = f"{base_url}/attachments/{row.id}/download"
+    if "download_url_relative" in ts.faults:  # FAULT
+        out["download_url"] = f"/attachments/{row.id}/download"
     return out

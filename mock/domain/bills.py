@@ -289,11 +289,13 @@ def _allocations(ts: TenantStore, body: Mapping[str, Any], amount: Decimal,
             share = ZERO
         shares.append(Share(center.id, share, percentage))
     if all(by_amount):
-        if sum(s.amount for s in shares) != amount:
+        if sum(s.amount for s in shares) != amount \
+                and "rateio_sum_unchecked" not in ts.faults:  # FAULT
             raise ValidationFailed(f"rateio amounts must add up to the amount ({money(amount)})",
                                    field="cost_centers")
         return shares
-    if sum(s.percentage or ZERO for s in shares) != HUNDRED:
+    if sum(s.percentage or ZERO for s in shares) != HUNDRED \
+            and "rateio_sum_unchecked" not in ts.faults:  # FAULT
         raise ValidationFailed("rateio percentages must add up to 100", field="cost_centers")
     return _redistribute(shares, amount, amount)
 
@@ -365,6 +367,14 @@ def _check_nominal(amount: Decimal, interest: Decimal, discount: Decimal) -> Non
                                field="discount_amount")
 
 
+def _polarity(side: Side, ts: TenantStore) -> Polarity:
+    """The side's polarity for find-or-create by name (RULE PAY-1, PAY-11)."""
+    if "name_ignores_polarity" in ts.faults and side.polarity.category_type == "credit":
+        # FAULT: receivables find or create payables' categories and cost centers
+        return Polarity(side.polarity.person_flag, "debit", "cost")
+    return side.polarity
+
+
 def _person_sent(body: Mapping[str, Any]) -> bool:
     return body.get("person_id") is not None or body.get("person_name") not in (None, "")
 
@@ -373,10 +383,13 @@ def create(side: Side, ts: TenantStore, body: dict[str, Any], *,
            row_id: str | None = None) -> Bill:
     require(body, "company_id", "description", "amount", "due_date")
     company = reference(ts, "companies", body["company_id"], "company_id")
-    if not _person_sent(body):
+    if not _person_sent(body) and "person_not_required" not in ts.faults:  # FAULT
         # RULE PAY-1: a person is required, by id or by name.
         raise ValidationFailed("person_id or person_name is required", field="person_id")
-    if body.get("status") not in (None, "pending"):
+    status = "pending"
+    if "new_bill_takes_status" in ts.faults and body.get("status") in side.statuses:  # FAULT
+        status = str(body["status"])
+    elif body.get("status") not in (None, "pending"):
         # RULE PAY-4: rows start pending; `draft` (or any other status) is never accepted.
         raise ValidationFailed("a new row starts pending; settle it with PATCH",
                                field="status")
@@ -388,12 +401,14 @@ def create(side: Side, ts: TenantStore, body: dict[str, Any], *,
     discount = fields.get("discount_amount", ZERO)
     period = _period(body.get("recurrence_period"), "recurrence_period")
     amounts, kind = _series(total, _installments(body), period, fields.get("type"))
+    if kind == "installment" and "installment_remainder_dropped" in ts.faults:  # FAULT
+        amounts = [amounts[0]] * len(amounts)
     # RULE PAY-7: no row of the series may have a negative nominal amount.
     _check_nominal(min(amounts), interest, discount)
     shares = _allocations(ts, body, total, company.id)
     charges = _tax_charges(ts, body)
     # RULE PAY-1, PER-2: last, so a refused request creates no find-or-create rows (G-12).
-    refs = resolve(ts, body, company.id, side.polarity, person_role=True)
+    refs = resolve(ts, body, company.id, _polarity(side, ts), person_role=True)
 
     group_id = new_id() if len(amounts) > 1 else None
     step = period or "monthly"
@@ -418,7 +433,7 @@ def create(side: Side, ts: TenantStore, body: dict[str, Any], *,
             document_number=fields.get("document_number"), notes=fields.get("notes"),
             ir_relevant=fields.get("ir_relevant", False), recurrence_period=period,
             total_installments=len(amounts), installment_number=n + 1, group_id=group_id,
-            status="pending", payment_date=None, interest_amount=interest,
+            status=status, payment_date=None, interest_amount=interest,
             discount_amount=discount, ticket_amount=fields.get("ticket_amount", ZERO),
             transaction_id=None, is_reconciled=False, extra=dict(extra),
         )
@@ -437,7 +452,8 @@ def create(side: Side, ts: TenantStore, body: dict[str, Any], *,
 
 
 def _check_status(side: Side, row: Bill, status: Any, *, payment_date: str | None,
-                  account_id: str | None, nominal_amount: Decimal) -> None:
+                  account_id: str | None, nominal_amount: Decimal,
+                  faults: frozenset[str] = frozenset()) -> None:
     if status not in side.statuses:
         # RULE PAY-4: `draft` (and anything else) is refused.
         raise ValidationFailed(f"status must be one of {', '.join(side.statuses)}",
@@ -457,7 +473,8 @@ def _check_status(side: Side, row: Bill, status: Any, *, payment_date: str | Non
         if nominal_amount <= 0:
             raise ValidationFailed("nominal_amount must be greater than zero to settle",
                                    field="discount_amount")
-    if status == "cancelled" and row.status == side.settled:
+    if status == "cancelled" and row.status == side.settled \
+            and "cancel_settled_bill" not in faults:  # FAULT
         # RULE PAY-6: a settled row is reverted to pending before it is cancelled.
         raise ValidationFailed(f"a {side.settled} row must be reverted to pending before it is "
                                "cancelled", field="status")
@@ -483,14 +500,18 @@ def update(side: Side, ts: TenantStore, row: Bill, body: dict[str, Any]) -> Bill
     _check_nominal(amount, after("interest_amount"), after("discount_amount"))
     status = body.get("status", row.status)
     _check_status(side, row, status, payment_date=after("payment_date"),
-                  account_id=after("financial_account_id"), nominal_amount=nominal_amount)
+                  account_id=after("financial_account_id"), nominal_amount=nominal_amount,
+                  faults=ts.faults)
     shares = _allocations(ts, body, amount, row.company_id) if "cost_centers" in body else None
     if shares is None and amount != row.amount:
         # Keep the stored rateio adding up to the new amount.
         shares = _redistribute(_stored_shares(ts, row), row.amount, amount)
     charges = _tax_charges(ts, body) if "tax_charges" in body else None
     # RULE PAY-1, PER-2: references last, so a refused request creates nothing (G-12).
-    changes.update(resolve(ts, body, row.company_id, side.polarity, person_role=True))
+    changes.update(resolve(ts, body, row.company_id, _polarity(side, ts), person_role=True))
+    if "patch_writes_is_reconciled" in ts.faults and isinstance(body.get("is_reconciled"),
+                                                                 bool):  # FAULT
+        changes["is_reconciled"] = body["is_reconciled"]
     if extra:
         changes["extra"] = {**row.extra, **extra}
 
@@ -536,6 +557,8 @@ def _sync(ts: TenantStore, row: Bill) -> None:
         return
     wanted = {"amount": row.nominal_amount, "occurred_at": row.payment_date,
               "financial_account_id": row.financial_account_id}
+    if "auto_transaction_drifts" in ts.faults:  # FAULT: the amount is not kept in step
+        del wanted["amount"]
     changed = {k: v for k, v in wanted.items() if getattr(trx, k) != v}
     if changed:
         ts["transactions"].update(trx, {**changed, "updated_at": touch(ts)})
@@ -550,7 +573,8 @@ def _drop_transaction(ts: TenantStore, row: Bill) -> None:
 
 def delete(side: Side, ts: TenantStore, row: Bill) -> None:
     # RULE PAY-9: hard delete of this row only; its auto transaction goes too, manual ones stay.
-    _drop_transaction(ts, row)
+    if "delete_keeps_auto_transaction" not in ts.faults:  # FAULT
+        _drop_transaction(ts, row)
     for resource in ("allocations", "tax_charges", "attachment_links"):
         for child in list(ts[resource].where(owner_id=row.id)):
             ts[resource].delete(child)
@@ -589,6 +613,8 @@ def view(side: Side, ts: TenantStore, row: Bill, *, detail: bool = False) -> dic
     out["tax_charges_count"] = len(charges)
     out["cost_center_allocations_count"] = len(allocations)
     out["attachments_count"] = ts["attachment_links"].count(owner_id=row.id)
+    if "attachments_count_zero" in ts.faults:  # FAULT
+        out["attachments_count"] = 0
     if detail:
         out["cost_center_allocations"] = [
             {"cost_center_id": a.cost_center_id,

@@ -87,17 +87,28 @@ WRITABLE = {"description": text, "bank_description": text, "document": text,
             "classified": flag, "notes": text, "is_pending": flag}
 
 
+def _references(ts: TenantStore, body: dict[str, Any]) -> dict[str, Any]:
+    """The body the references are resolved from; with FAULT transaction_id_and_name_accepted,
+    the `<x>_name` of an `<x>_id` + `<x>_name` pair is dropped instead of refused (TRX-2)."""
+    if "transaction_id_and_name_accepted" not in ts.faults:
+        return body
+    return {k: v for k, v in body.items()
+            if not (k.endswith("_name") and body.get(k.removesuffix("_name") + "_id"))}
+
+
 def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) -> Transaction:
     # RULE TRX-1: company, account of that company, amount > 0, type, occurred_at.
     require(body, "company_id", "financial_account_id", "amount", "type", "occurred_at")
     company = reference(ts, "companies", body["company_id"], "company_id")
     account = reference(ts, "accounts", body["financial_account_id"], "financial_account_id")
-    if account.company_id != company.id:
+    if account.company_id != company.id \
+            and "transaction_account_of_other_company" not in ts.faults:  # FAULT
         raise ValidationFailed("financial_account_id belongs to another company",
                                field="financial_account_id")
     fields = pick(body, WRITABLE)
     # RULE TRX-2: resolved last, so a refused body creates no find-or-create rows (G-12).
-    refs = resolve(ts, body, company.id, DEBIT if fields["type"] == "debit" else CREDIT)
+    refs = resolve(ts, _references(ts, body), company.id,
+                   DEBIT if fields["type"] == "debit" else CREDIT)
     row = Transaction(
         **row_base(ts, row_id), company_id=company.id, financial_account_id=account.id,
         description=fields.get("description"), bank_description=fields.get("bank_description"),
@@ -133,13 +144,18 @@ def create_auto(ts: TenantStore, *, company_id: str, financial_account_id: str, 
 
 def update(ts: TenantStore, row: Transaction, body: dict[str, Any]) -> Transaction:
     changes = pick(body, WRITABLE)
+    if "transaction_patch_moves_account" in ts.faults and body.get("financial_account_id"):
+        # FAULT: the account is written (RULE TRX-3 drops it)
+        changes["financial_account_id"] = reference(
+            ts, "accounts", body["financial_account_id"], "financial_account_id").id
     kind = changes.get("type", row.type)
-    changes.update(resolve(ts, body, row.company_id, DEBIT if kind == "debit" else CREDIT))
+    changes.update(resolve(ts, _references(ts, body), row.company_id,
+                           DEBIT if kind == "debit" else CREDIT))
     return ts["transactions"].update(row, {**changes, "updated_at": touch(ts)})
 
 
 def delete(ts: TenantStore, row: Transaction) -> None:
-    if row.auto_created:
+    if row.auto_created and "auto_transaction_deletable" not in ts.faults:  # FAULT
         # RULE TRX-4: revert the payable/receivable that created it (or delete that) instead.
         raise ValidationFailed(
             "This transaction was created by settling a payable or receivable; revert the "
