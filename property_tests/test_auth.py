@@ -39,6 +39,7 @@ def _tenant(target: Target) -> str:
 
 
 # RULE G-1
+@pytest.mark.rule("G-1")
 @pytest.mark.parametrize("name", sorted(tokens.BAD_TOKENS))
 @pytest.mark.parametrize("op", LISTS, ids=lambda o: o.resource)
 def test_bad_tokens_are_401_invalid_token(http: httpx.Client, target: Target, op: object,
@@ -52,6 +53,7 @@ def test_bad_tokens_are_401_invalid_token(http: httpx.Client, target: Target, op
 
 
 # RULE G-1
+@pytest.mark.rule("G-1")
 @pytest.mark.parametrize("op", LISTS, ids=lambda o: o.resource)
 def test_no_credentials_is_401_with_a_bare_challenge(http: httpx.Client, op: object) -> None:
     r = http.get(op.path)  # type: ignore[attr-defined]
@@ -61,6 +63,7 @@ def test_no_credentials_is_401_with_a_bare_challenge(http: httpx.Client, op: obj
 
 
 # RULE G-2
+@pytest.mark.rule("G-2")
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda o: o.operation_id)
 def test_every_operation_needs_its_scope(http: httpx.Client, target: Target, op: object
                                          ) -> None:

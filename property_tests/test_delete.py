@@ -34,6 +34,7 @@ def scope(writable: Env) -> Iterator[Scope]:
 
 
 # RULE G-10, RULE PER-5
+@pytest.mark.rule("G-10", "PER-5")
 @pytest.mark.parametrize("resource", RESOURCES)
 @active()
 @given(tie=st.integers(0, TIES - 1))

@@ -32,12 +32,14 @@ def assert_problem(r: httpx.Response, status: int) -> None:
 
 
 # RULE G-6
+@pytest.mark.rule("G-6")
 @pytest.mark.parametrize("resource", tokens.RESOURCES)
 def test_missing_row_is_a_404_problem(http: httpx.Client, resource: str) -> None:
     assert_problem(http.get(f"/{resource}/{uuid.uuid4()}"), 404)
 
 
 # RULE G-6, RULE G-12
+@pytest.mark.rule("G-6", "G-12")
 @pytest.mark.parametrize("resource", tokens.RESOURCES)
 def test_bad_parameters_are_400_problems(http: httpx.Client, resource: str) -> None:
     assert_problem(http.get(f"/{resource}/not-a-uuid"), 400)
@@ -46,6 +48,7 @@ def test_bad_parameters_are_400_problems(http: httpx.Client, resource: str) -> N
 
 
 # RULE G-6, RULE G-12
+@pytest.mark.rule("G-6", "G-12")
 @pytest.mark.parametrize("resource", [r for r in tokens.RESOURCES if r != "attachments"])
 def test_bad_bodies_are_problems(http: httpx.Client, target: Target, resource: str) -> None:
     if not target.allows("POST"):

@@ -39,6 +39,7 @@ def scopes(writable: Env) -> Iterator[dict[str, Scope]]:
 
 
 # RULE G-5
+@pytest.mark.rule("G-5")
 @pytest.mark.parametrize("resource", CREATES)
 @active()
 @given(key=KEYS, seed=SEEDS)
@@ -48,6 +49,7 @@ def test_replay_answers_the_first_response(scopes: dict[str, Scope], resource: s
 
 
 # RULE G-5
+@pytest.mark.rule("G-5")
 @pytest.mark.parametrize("resource", CREATES)
 @active()
 @given(key=KEYS, seed=SEEDS)
@@ -57,6 +59,7 @@ def test_reused_key_with_another_body_is_422(scopes: dict[str, Scope], resource:
 
 
 # RULE G-5
+@pytest.mark.rule("G-5")
 @pytest.mark.parametrize("resource", CREATES)
 @active(max_examples=scaled(2, 20))
 @given(key=KEYS, seed=SEEDS, n=st.integers(2, 8))
@@ -66,6 +69,7 @@ def test_concurrent_requests_with_one_key_make_one_row(scopes: dict[str, Scope],
 
 
 # RULE G-5, RULE G-3
+@pytest.mark.rule("G-5", "G-3")
 @pytest.mark.parametrize("resource", CREATES)
 @active(max_examples=scaled(2, 20))
 @given(key=KEYS, seed=SEEDS)
@@ -77,6 +81,7 @@ def test_same_key_in_the_other_tenant_is_independent(writable: Env, scopes: dict
 
 
 # RULE G-5 — the mock only: its clock is moved 24 h and a second on.
+@pytest.mark.rule("G-5")
 @pytest.mark.parametrize("resource", CREATES)
 def test_key_expires_after_24_hours(admin: Env, scopes: dict[str, Scope],
                                     resource: str) -> None:

@@ -15,8 +15,8 @@ from property_tests.profiles import active, scaled
 pytestmark = pytest.mark.isolation
 
 
-# RULE G-3, RULE G-10, RULE ATT-4, RULE G-5
-@pytest.mark.rule("ATT-4", "ATT-5")
+# RULE G-3, RULE G-10, RULE ATT-4, RULE ATT-5, RULE G-5, RULE CMP-5
+@pytest.mark.rule("G-3", "G-10", "ATT-4", "ATT-5", "G-5", "CMP-5")
 def test_no_row_of_one_tenant_reaches_the_other(writable: Env) -> None:
     run_state_machine_as_test(IsolationMachine.bind(writable),
                               settings=active(max_examples=scaled(15, 100),

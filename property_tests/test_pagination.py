@@ -81,6 +81,7 @@ BUSY = Plan(limit=3, pool=(0, 0, 1, 2, 3, 4), overlap=False, gaps=(
 
 
 # RULE G-4
+@pytest.mark.rule("G-4")
 @pytest.mark.parametrize(("resource", "sort"), CASES)
 @active(max_examples=scaled(2, 25))
 @given(plan=plans)
@@ -91,6 +92,7 @@ def test_walk_sees_each_stable_row_once_in_order(scopes: Scopes, resource: str, 
 
 
 # RULE G-4, RULE G-3
+@pytest.mark.rule("G-4", "G-3")
 @pytest.mark.isolation  # another tenant's cursor is refused too: it guards G-3 as well
 @pytest.mark.parametrize("resource", list(LISTS))
 @active()
@@ -105,12 +107,14 @@ def test_misused_cursor_is_400(scopes: Scopes, resource: str, data: st.DataObjec
 
 
 # RULE G-4 — GET only, so it also runs against production.
+@pytest.mark.rule("G-4")
 @pytest.mark.parametrize(("resource", "sort"), CASES)
 def test_existing_rows_walk(env: Env, resource: str, sort: str) -> None:
     check_existing_walk(env.a, resource, sort, limit=50)
 
 
 # RULE G-4 — GET only: a tampered cursor or one from another sort is 400 on existing rows.
+@pytest.mark.rule("G-4")
 @pytest.mark.parametrize("resource", list(LISTS))
 def test_misused_cursor_on_existing_rows_is_400(env: Env, resource: str) -> None:
     sort, other = LISTS[resource].sorts[:2]

@@ -3,6 +3,7 @@ the self-check is only as good as its faults."""
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from starlette.testclient import TestClient
 
 from contract.invariants import INVARIANTS
 from contract.rules import BY_ID
-from fixtures import factories, files, tokens
+from fixtures import documents, factories, files, tokens
 from mock import faults
 from mock.app import create_app, new_store
 from tests.conftest import bearer
@@ -396,6 +397,191 @@ DEMOS: dict[str, Demo] = {
     "name_ignores_polarity": polarity, "download_url_relative": relative_url,
     "download_always_attachment": always_attachment, "link_twice_201": link_twice,
     "delete_linked_attachment": delete_linked,
+}
+
+
+# -- the faults of G-7, G-8, G-9, G-11, CMP, CAT, CC, TAX, PER, ACC -----------------------------
+
+
+def _get(c: TestClient, resource: str, row_id: str) -> Any:
+    return c.get(f"/v1/{resource}/{row_id}", headers=A).json()
+
+
+def _patch(c: TestClient, resource: str, row_id: str, body: dict[str, Any]) -> Any:
+    return c.patch(f"/v1/{resource}/{row_id}", headers=A, json=body)
+
+
+def _post(c: TestClient, resource: str, body: dict[str, Any]) -> Any:
+    return c.post(f"/v1/{resource}", headers=A, json=body)
+
+
+def created_at_moves(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    before = _get(c, "taxes", ids["taxes"])["created_at"]
+    c.app.store.clock.advance(5)  # type: ignore[attr-defined]
+    _patch(c, "taxes", ids["taxes"], {"active": False})
+    return bool(_get(c, "taxes", ids["taxes"])["created_at"] != before)
+
+
+def amount_number(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    return not isinstance(_get(c, "transactions", ids["transactions"])["amount"], str)
+
+
+def no_zone(c: TestClient) -> bool:
+    return not str(_company(c).json()["created_at"]).endswith("Z")
+
+
+def detail_shape(c: TestClient) -> bool:
+    row = _company(c).json()
+    return "workspace_id" not in _get(c, "companies", row["id"])
+
+
+def _cnpj(seed: int, branch: int) -> str:
+    return documents.generate_cnpj(random.Random(seed), branch=branch)
+
+
+def type_from_request(c: TestClient) -> bool:
+    return bool(_company(c, cnpj=_cnpj(1, 2), type="matriz").json()["type"] == "matriz")
+
+
+def cnpj_patched(c: TestClient) -> bool:
+    row = _company(c).json()
+    return bool(_patch(c, "companies", row["id"], {"cnpj": _cnpj(2, 1)}).json()["cnpj"]
+                != row["cnpj"])
+
+
+def company_with_people_deleted(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    return bool(c.delete(f"/v1/companies/{ids['companies']}", headers=A).status_code == 204)
+
+
+def _tree(c: TestClient, levels: int, kind: str = "debit") -> list[str]:
+    company = _company(c).json()["id"]
+    made: list[str] = []
+    for _ in range(levels):
+        made.append(_post(c, "categories", {"company_id": company, "name": "N", "type": kind,
+                                            "parent_id": made[-1] if made else None}
+                          ).json()["id"])
+    return made
+
+
+def child_type_free(c: TestClient) -> bool:
+    root = _tree(c, 1)[0]
+    company = _get(c, "categories", root)["company_id"]
+    return bool(_post(c, "categories", {"company_id": company, "name": "C", "type": "credit",
+                                        "parent_id": root}).status_code == 201)
+
+
+def no_cascade(c: TestClient) -> bool:
+    root, child = _tree(c, 2)
+    _patch(c, "categories", root, {"type": "credit"})
+    return bool(_get(c, "categories", child)["type"] != "credit")
+
+
+def parent_deleted(c: TestClient) -> bool:
+    root, _ = _tree(c, 2)
+    return bool(c.delete(f"/v1/categories/{root}", headers=A).status_code == 204)
+
+
+def description_kept(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    return _patch(c, "cost_centers", ids["cost_centers"],
+                  {"description": None}).json()["description"] is not None
+
+
+def _used(c: TestClient, resource: str, field: str) -> str:
+    """A fresh row of `resource` that a transaction (or, for taxes, a payable) uses."""
+    ids = make_all(c, A)
+    if resource == "taxes":
+        _patch(c, "payables", ids["payables"], {"tax_charges": [
+            {"tax_id": ids["taxes"], "amount": "1.00"}]})
+    else:
+        _patch(c, "transactions", ids["transactions"], {field: ids[resource]})
+    return ids[resource]
+
+
+def cost_center_deleted(c: TestClient) -> bool:
+    row = _used(c, "cost_centers", "cost_center_id")
+    return bool(c.delete(f"/v1/cost_centers/{row}", headers=A).status_code == 204)
+
+
+def tax_case(c: TestClient) -> bool:
+    _post(c, "taxes", {"name": "Imposto X"})
+    return bool(_post(c, "taxes", {"name": "IMPOSTO x"}).status_code == 201)
+
+
+def rate_kept(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    return _patch(c, "taxes", ids["taxes"], {"default_rate": None}).json()["default_rate"] \
+        is not None
+
+
+def tax_deleted(c: TestClient) -> bool:
+    row = _used(c, "taxes", "")
+    return bool(c.delete(f"/v1/taxes/{row}", headers=A).status_code == 204)
+
+
+def cpf_digits(c: TestClient) -> bool:
+    company = _company(c).json()["id"]
+    return bool(_post(c, "people", {"company_id": company, "name": "P",
+                                    "document_number": "12345678900"}).status_code == 201)
+
+
+def role_ignored(c: TestClient) -> bool:
+    company = _company(c).json()["id"]
+    customer = _post(c, "people", factories.make_person(
+        factories.make_faker(5), company, supplier=False, customer=True)).json()["id"]
+    return bool(_post(c, "payables", factories.make_payable(
+        factories.make_faker(5), company, customer)).status_code == 201)
+
+
+def sensitive(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    return bool({"birthday", "addresses", "pix_key"} & set(_get(c, "people", ids["people"])))
+
+
+def null_clears(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    return _patch(c, "people", ids["people"], {"nickname": None}).json()["nickname"] is None
+
+
+def person_hard(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    c.delete(f"/v1/people/{ids['people']}", headers=A)
+    return _get(c, "payables", ids["payables"])["person_name"] is None
+
+
+def bank_required(c: TestClient) -> bool:
+    company = _company(c).json()["id"]
+    return bool(_post(c, "accounts", {"company_id": company, "name": "Caixa",
+                                      "type": "cash"}).status_code != 201)
+
+
+def resets_absent(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    return _patch(c, "accounts", ids["accounts"], {"name": "Outra"}).json()["agency"] is None
+
+
+def account_deleted(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    return bool(c.delete(f"/v1/accounts/{ids['accounts']}", headers=A).status_code == 204)
+
+
+DEMOS |= {
+    "patch_rewrites_created_at": created_at_moves, "amount_as_json_number": amount_number,
+    "timestamps_without_zone": no_zone, "detail_drops_workspace_id": detail_shape,
+    "company_type_from_request": type_from_request, "company_cnpj_patchable": cnpj_patched,
+    "company_delete_ignores_records": company_with_people_deleted,
+    "child_category_type_free": child_type_free, "category_type_no_cascade": no_cascade,
+    "category_delete_with_children": parent_deleted,
+    "cost_center_description_null_kept": description_kept,
+    "cost_center_delete_in_use": cost_center_deleted, "tax_name_case_sensitive": tax_case,
+    "tax_rate_null_kept": rate_kept, "tax_delete_while_charged": tax_deleted,
+    "cpf_without_check_digits": cpf_digits, "bill_person_role_ignored": role_ignored,
+    "person_sensitive_fields_returned": sensitive, "person_patch_null_clears": null_clears,
+    "person_delete_is_hard": person_hard, "account_bank_fields_required": bank_required,
+    "account_patch_resets_absent": resets_absent, "account_delete_in_use": account_deleted,
 }
 
 

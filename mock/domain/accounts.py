@@ -65,6 +65,7 @@ def _bank_id(value: Any, field: str) -> str | None:
     return None if value is None else parse_uuid(value, field)
 
 
+BANK_FIELDS = ("bank_id", "agency", "agency_digit", "account_number", "account_digit")
 # RULE ACC-3: PATCH is partial; `balance` is never writable (ACC-2). `company_id` is writable
 # (spec's AccountUpdate, seed) but checked apart, in `update`.
 WRITABLE = {"name": required_text, "type": _type, "bank_id": _bank_id, "agency": text,
@@ -77,6 +78,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
     require(body, "company_id", "name", "type")
     company = reference(ts, "companies", body["company_id"], "company_id")
     fields = pick(body, WRITABLE)
+    if "account_bank_fields_required" in ts.faults:  # FAULT: the bank fields are optional
+        require(body, "agency", "account_number")
     # RULE ACC-2: `balance` on create is an opening seed, default 0.00.
     # The seed may be negative (an overdrawn account): the spec's SignedMoneyInput.
     opening = parse_money(body["balance"], "balance", signed=True) \
@@ -96,6 +99,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
 def update(ts: TenantStore, row: Account, body: dict[str, Any]) -> Account:
     # RULE ACC-3: only the fields present are written; `active: false` soft-deactivates.
     changes = pick(body, WRITABLE)
+    if "account_patch_resets_absent" in ts.faults:  # FAULT: not partial
+        changes = {f: None for f in BANK_FIELDS} | changes
     if body.get("company_id") is not None:
         # RULE ACC-1 / G-3: a company of the workspace, else 422 naming the field.
         company = reference(ts, "companies", body["company_id"], "company_id")
@@ -126,7 +131,8 @@ def usage(ts: TenantStore, account_id: str) -> dict[str, int]:
 def delete(ts: TenantStore, row: Account) -> None:
     # RULE ACC-4: refused (422, the usage breakdown) while any transaction, payable or
     # receivable uses the account.
-    refuse_if_used("account", usage(ts, row.id))
+    if "account_delete_in_use" not in ts.faults:  # FAULT: no guard
+        refuse_if_used("account", usage(ts, row.id))
     ts["accounts"].delete(row)
 
 

@@ -44,7 +44,7 @@ class Resource(Protocol):
 
 def row_base(ts: TenantStore, row_id: str | None = None) -> dict[str, Any]:
     """The server-owned fields of a new row; `row_id` only for seeding."""
-    now = iso(ts.clock.now())
+    now = touch(ts)
     return {
         "id": row_id or new_id(),
         "workspace_id": ts.workspace_id,
@@ -54,6 +54,8 @@ def row_base(ts: TenantStore, row_id: str | None = None) -> dict[str, Any]:
 
 
 def touch(ts: TenantStore) -> str:
+    if "timestamps_without_zone" in ts.faults:  # FAULT: a local time, not RFC 3339 UTC
+        return iso(ts.clock.now()).removesuffix("Z")
     return iso(ts.clock.now())
 
 

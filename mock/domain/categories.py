@@ -70,7 +70,7 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
                 f"categories nest at most {CAT_1_MAX_DEPTH} levels deep", field="parent_id"
             )
         # RULE CAT-2: a child has its parent's type.
-        if parent.type != kind:
+        if parent.type != kind and "child_category_type_free" not in ts.faults:  # FAULT
             raise ValidationFailed("type must equal the parent's type", field="type")
         parent_id, level = parent.id, parent.level + 1
     row = Category(
@@ -102,7 +102,8 @@ def update(ts: TenantStore, row: Category, body: dict[str, Any]) -> Category:
             if parent is not None and parent.type != changes["type"]:
                 raise ValidationFailed("type must equal the parent's type", field="type")
         # RULE CAT-3: a parent's new type cascades to every descendant.
-        for child in _descendants(ts, row):
+        cascade = "category_type_no_cascade" not in ts.faults  # FAULT: no cascade
+        for child in _descendants(ts, row) if cascade else ():
             ts["categories"].update(child, {"type": changes["type"], "updated_at": now})
     ts["categories"].update(row, {**changes, "updated_at": now})
     return row
@@ -110,7 +111,7 @@ def update(ts: TenantStore, row: Category, body: dict[str, Any]) -> Category:
 
 def delete(ts: TenantStore, row: Category) -> None:
     children = ts["categories"].count(parent_id=row.id)
-    if children:
+    if children and "category_delete_with_children" not in ts.faults:  # FAULT
         # RULE CAT-4: delete the subcategories first.
         raise HasChildren("The category still has subcategories.", details={"children": children})
     # RULE CAT-4: a leaf's references on transactions, payables and receivables become null.

@@ -64,6 +64,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
     _ensure_unique(ts, cnpj)
     # RULE CMP-3: matriz/filial comes from the branch digits, never from the request.
     kind = "matriz" if cnpj_is_matriz(cnpj) else "filial"
+    if "company_type_from_request" in ts.faults and body.get("type") in ("matriz", "filial"):
+        kind = body["type"]  # FAULT: read from the request
     row = Company(**row_base(ts, row_id), name=name, cnpj=cnpj, type=kind, active=True)
     ts["companies"].insert(row)
     return row
@@ -71,6 +73,9 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
 
 def update(ts: TenantStore, row: Company, body: dict[str, Any]) -> Company:
     changes = pick(body, WRITABLE)
+    if "company_cnpj_patchable" in ts.faults and body.get("cnpj") is not None:  # FAULT
+        changes["cnpj"] = _cnpj(body["cnpj"])
+        changes["type"] = "matriz" if cnpj_is_matriz(changes["cnpj"]) else "filial"
     if changes.get("active") and not row.active:
         # RULE CMP-2: reactivating must not make two active companies share a CNPJ.
         _ensure_unique(ts, row.cnpj, exclude=row.id)
@@ -92,7 +97,7 @@ def usage(ts: TenantStore, company_id: str) -> dict[str, int]:
 def delete(ts: TenantStore, row: Company) -> None:
     # RULE CMP-5: hard delete, blocked (409 conflict, per-table counts) by records or people.
     counts = usage(ts, row.id)
-    if any(counts.values()):
+    if any(counts.values()) and "company_delete_ignores_records" not in ts.faults:  # FAULT
         raise Conflict(
             "The company still has financial records or people; remove them first or "
             "deactivate it with PATCH {\"active\": false}.",

@@ -68,7 +68,11 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
 
 
 def update(ts: TenantStore, row: CostCenter, body: dict[str, Any]) -> CostCenter:
-    ts["cost_centers"].update(row, {**pick(body, WRITABLE), "updated_at": touch(ts)})
+    changes = pick(body, WRITABLE)
+    if "cost_center_description_null_kept" in ts.faults and changes.get("description", "") \
+            is None:  # FAULT: null does not clear
+        del changes["description"]
+    ts["cost_centers"].update(row, {**changes, "updated_at": touch(ts)})
     return row
 
 
@@ -83,7 +87,8 @@ def usage(ts: TenantStore, cost_center_id: str) -> dict[str, int]:
 
 
 def delete(ts: TenantStore, row: CostCenter) -> None:
-    refuse_if_used("cost center", usage(ts, row.id))  # RULE CC-2
+    if "cost_center_delete_in_use" not in ts.faults:  # FAULT: no guard
+        refuse_if_used("cost center", usage(ts, row.id))  # RULE CC-2
     ts["cost_centers"].delete(row)
 
 

@@ -64,7 +64,7 @@ OPTIONAL_TEXT = ("legal_name", "nickname", "notes")
 _kind = one_of(*KINDS)
 
 
-def _document(number: Any, declared: Any) -> tuple[str, str]:
+def _document(number: Any, declared: Any, *, check_digits: bool = True) -> tuple[str, str]:
     """RULE PER-1: CPF (11) or CNPJ (14) with valid check digits; type inferred or agreeing."""
     if not isinstance(number, str):
         raise ValidationFailed("document_number must be a string", field="document_number")
@@ -77,7 +77,7 @@ def _document(number: Any, declared: Any) -> tuple[str, str]:
         raise ValidationFailed(f"document_type {declared!r} does not match a {len(digits)}-digit "
                                "document", field="document_type")
     valid = is_valid_cpf(digits) if inferred == "cpf" else is_valid_cnpj(digits)
-    if not valid:
+    if not valid and check_digits:
         raise ValidationFailed(f"document_number is not a valid {inferred.upper()}",
                                field="document_number")
     return digits, inferred
@@ -92,7 +92,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
         # default): no document, and the type of an absent document is not checked.
         pass
     elif body.get("document_number") is not None:
-        number, doc_type = _document(body["document_number"], body.get("document_type"))
+        number, doc_type = _document(body["document_number"], body.get("document_type"),
+                                     check_digits="cpf_without_check_digits" not in ts.faults)
     elif body.get("document_type") is not None:
         # RULE PER-1: a declared type must agree with a document; there is none to agree with.
         raise ValidationFailed("document_type needs a document_number", field="document_type")
@@ -120,6 +121,8 @@ def update(ts: TenantStore, row: Person, body: dict[str, Any]) -> Person:
     for field in OPTIONAL_TEXT:
         if body.get(field) is not None:
             changes[field] = text(body[field], field)
+        elif field in body and "person_patch_null_clears" in ts.faults:  # FAULT
+            changes[field] = None
     for field in ("is_customer", "is_supplier", "active"):
         if body.get(field) is not None:
             changes[field] = flag(body[field], field)
@@ -143,8 +146,11 @@ def delete(ts: TenantStore, row: Person) -> None:
     table = ts["people"]
     now = touch(ts)
     table.update(row, {"deleted_at": now, "updated_at": now})
-    table.delete(row, soft=True)
+    table.delete(row, soft="person_delete_is_hard" not in ts.faults)  # FAULT: hard
 
 
 def view(ts: TenantStore, row: Person, *, detail: bool = False) -> dict[str, Any]:
-    return public(row, FIELDS)
+    out = public(row, FIELDS)
+    if "person_sensitive_fields_returned" in ts.faults:  # FAULT: PER-3's fields, empty
+        out |= {"birthday": None, "addresses": [], "pix_key": None}
+    return out

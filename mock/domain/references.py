@@ -111,7 +111,8 @@ def resolve(ts: TenantStore, body: dict[str, Any], company_id: str, polarity: Po
             row = reference(ts, resource, body[id_field], id_field)
             if row.company_id != company_id:
                 raise ValidationFailed(f"{id_field} belongs to another company", field=id_field)
-            if ref == "person" and bill and not getattr(row, polarity.person_flag):
+            if ref == "person" and bill and not getattr(row, polarity.person_flag) \
+                    and "bill_person_role_ignored" not in ts.faults:  # FAULT
                 # RULE PER-2: only suppliers on payables, only customers on receivables.
                 raise ValidationFailed(f"person_id must be a {polarity.role}",
                                        field="person_id")

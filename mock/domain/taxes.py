@@ -62,6 +62,8 @@ WRITABLE = {"name": required_text, "default_rate": _rate, "default_withholding":
 def _ensure_unique(ts: TenantStore, name: str, exclude: str | None = None) -> None:
     # RULE TAX-1: names are unique per workspace, case-insensitively.
     for other in ts["taxes"].where(name_key=name.casefold()):
+        if "tax_name_case_sensitive" in ts.faults and other.name != name:  # FAULT
+            continue
         if other.id != exclude:
             raise Conflict(f"A tax named {other.name!r} already exists.", existing_id=other.id)
 
@@ -83,6 +85,8 @@ def create(ts: TenantStore, body: dict[str, Any], *, row_id: str | None = None) 
 def update(ts: TenantStore, row: Tax, body: dict[str, Any]) -> Tax:
     # RULE TAX-2: PATCH writes only the fields present; default_rate: null clears it.
     changes = pick(body, WRITABLE)
+    if "tax_rate_null_kept" in ts.faults and changes.get("default_rate", 0) is None:  # FAULT
+        del changes["default_rate"]
     if "name" in changes:
         _ensure_unique(ts, changes["name"], exclude=row.id)
         changes["name_key"] = changes["name"].casefold()
@@ -93,10 +97,11 @@ def update(ts: TenantStore, row: Tax, body: dict[str, Any]) -> Tax:
 def delete(ts: TenantStore, row: Tax) -> None:
     charges = list(ts["tax_charges"].where(tax_id=row.id))
     # RULE TAX-3: refused while charged, naming the payables and receivables.
-    refuse_if_used("tax", {
-        "payables": sorted({c.owner_id for c in charges if c.owner == "payables"}),
-        "receivables": sorted({c.owner_id for c in charges if c.owner == "receivables"}),
-    })
+    if "tax_delete_while_charged" not in ts.faults:  # FAULT: no guard
+        refuse_if_used("tax", {
+            "payables": sorted({c.owner_id for c in charges if c.owner == "payables"}),
+            "receivables": sorted({c.owner_id for c in charges if c.owner == "receivables"}),
+        })
     ts["taxes"].delete(row)
 
 
