@@ -12,24 +12,8 @@ from __future__ import annotations
 # answered 500; RULE G-12, 91 cases of the hostile-input battery — lone surrogates stored and
 # then unencodable, deep nesting and a missing Content-Type answering 500, duplicate keys and
 # NULs accepted, upload titles read as Latin-1.)
-_TRX_5 = ("TRX-5 is not implemented yet: PATCH of an auto transaction's money fields "
-          "answers 200 and corrupts the ledger (issue 18, item 1)")
-_PAY_11 = ("PAY-11 is not implemented yet: a cost center or category of the other polarity "
-           "is accepted by id and in cost_centers[] (issue 18, item 2)")
-MOCK_BUGS: dict[str, str] = {
-    **{f"rules/test_transactions.py::test_trx_5_a_money_field_of_an_auto_transaction_is_422_"
-       f"naming_the_source[{side}-{field}]": _TRX_5
-       for side in ("payables", "receivables")
-       for field in ("amount", "type", "is_pending", "occurred_at", "financial_account_id")},
-    "rules/test_transactions.py::test_trx_5_the_ledger_holds_when_auto_transactions_are_"
-    "patched": _TRX_5,
-    **{f"rules/test_payables.py::test_pay_11_a_reference_of_the_other_polarity_is_422_"
-       f"naming_the_field[{side}-{where}]": _PAY_11
-       for side in ("payables", "receivables")
-       for where in ("category_id", "cost_center_id", "cost_centers")},
-}
+MOCK_BUGS: dict[str, str] = {}
 
-# Sorts the cursor-misuse test does not draw against a mock, while their walks xfail above.
 BROKEN_SORTS: dict[str, frozenset[str]] = {}
 
 

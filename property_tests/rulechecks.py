@@ -290,7 +290,8 @@ class LedgerMachine(RuleBasedStateMachine):
         assert trx is not None, f"PAY-5: the settled {resource}/{bill_id} has no transaction"
         bill = self.ledger.bills[bill_id]
         kind = "credit" if bill.resource == "payables" else "debit"  # the wrong one
-        value = {"amount": money(amount), "type": kind, "is_pending": True,
+        # A value other than the current one: re-sending the current value changes nothing.
+        value = {"amount": money(bill_amount + amount), "type": kind, "is_pending": True,
                  "occurred_at": "2025-07-04", "financial_account_id": self.spare_account_id}
         response = self.api.patch("transactions", trx, {field: value[field]})
         expect(response, 422, f"TRX-5: PATCH {field} of the auto transaction of {bill_id}")

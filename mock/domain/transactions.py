@@ -87,9 +87,10 @@ WRITABLE = {"description": text, "bank_description": text, "document": text,
             "competence_date": optional_business_date, "type": _type, "payment_method_kind": text,
             "classified": flag, "notes": text, "is_pending": flag}
 # RULE TRX-5: the money fields of an auto-created transaction belong to its source payable or
-# receivable. Its account is one too, but TRX-3 already drops `financial_account_id` on every
-# PATCH (the export says so), so it can never change here.
-SOURCE_OWNED = ("amount", "type", "is_pending", "occurred_at")
+# receivable, its account included. TRX-3 drops `financial_account_id` on the PATCH of a manual
+# transaction; on an auto-created one, TRX-5 is the more specific rule: a different account is
+# refused like the other money fields, not silently dropped.
+SOURCE_OWNED = ("amount", "type", "is_pending", "occurred_at", "financial_account_id")
 # Where a settlement stores the id of the transaction it created (PAY-5).
 SOURCES = {"payables": "payable", "receivables": "receivable"}
 
@@ -164,6 +165,8 @@ def source_of(ts: TenantStore, row: Transaction) -> tuple[str, str] | None:
 def _check_source_owned(ts: TenantStore, row: Transaction, changes: dict[str, Any]) -> None:
     """RULE TRX-5: a PATCH that would change a money field of an auto-created transaction is
     refused (422 `owned_by_source`, naming the source); sending the current value is fine."""
+    if not row.auto_created:
+        return
     changed = [name for name in SOURCE_OWNED
                if name in changes and changes[name] != getattr(row, name)]
     source = source_of(ts, row) if changed else None
@@ -180,7 +183,9 @@ def _check_source_owned(ts: TenantStore, row: Transaction, changes: dict[str, An
 
 def update(ts: TenantStore, row: Transaction, body: dict[str, Any]) -> Transaction:
     changes = pick(body, WRITABLE)
-    _check_source_owned(ts, row, changes)
+    account = body.get("financial_account_id")
+    _check_source_owned(ts, row, {**changes, **(
+        {"financial_account_id": str(account).lower()} if account is not None else {})})
     if "transaction_patch_moves_account" in ts.faults and body.get("financial_account_id"):
         # FAULT: the account is written (RULE TRX-3 drops it)
         changes["financial_account_id"] = reference(

@@ -232,7 +232,8 @@ def test_descriptive_fields_of_an_auto_transaction_stay_editable(books: Books) -
         "description": "Aluguel pago", "notes": "conferido", "classified": True,
         "bank_description": "PAG BOLETO", "cost_center_id": center["id"],
         "amount": before["amount"], "type": before["type"], "is_pending": False,
-        "occurred_at": before["occurred_at"], "financial_account_id": books.account2()["id"]})
+        "occurred_at": before["occurred_at"],
+        "financial_account_id": before["financial_account_id"]})
     assert r.status_code == 200, r.text
     out = r.json()
     assert (out["description"], out["notes"], out["classified"], out["cost_center_id"]) == (
@@ -240,6 +241,12 @@ def test_descriptive_fields_of_an_auto_transaction_stay_editable(books: Books) -
     for kept in ("amount", "type", "is_pending", "occurred_at", "financial_account_id"):
         assert out[kept] == before[kept], kept
     assert books.balance() == Books.OPENING - Decimal("103.00")
+    # Its account is a money field too (TRX-5 is more specific than TRX-3's drop): refused.
+    moved = books.api.patch("transactions", trx_id,
+                            {"financial_account_id": books.account2()["id"]})
+    assert moved.status_code == 422 and moved.json()["code"] == "owned_by_source", moved.text
+    assert books.api.read("transactions", trx_id)["financial_account_id"] == \
+        before["financial_account_id"]
 
 
 @pytest.mark.rule("TRX-5")
