@@ -24,7 +24,7 @@ import yaml
 
 from contract.spec import SPEC_ROOT_FILE, spec_digest
 
-__all__ = ["bundle", "dump_yaml"]
+__all__ = ["bundle"]
 
 COMPONENT_KINDS = ("schemas", "parameters", "responses", "headers", "securitySchemes",
                    "requestBodies", "examples", "links")
@@ -107,16 +107,3 @@ def _bundled(digest: str) -> dict[str, Any]:
 def bundle() -> dict[str, Any]:
     """The bundled document (a fresh deep copy: callers may change it)."""
     return copy.deepcopy(_bundled(spec_digest()))
-
-
-class _NoAliasDumper(yaml.SafeDumper):
-    """Repeats a shared object instead of writing a YAML anchor and alias."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def dump_yaml(document: Mapping[str, Any]) -> str:
-    """YAML with no anchors or aliases, keys in document order."""
-    return yaml.dump(dict(document), Dumper=_NoAliasDumper, sort_keys=False,
-                     allow_unicode=True, width=100)

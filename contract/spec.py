@@ -47,6 +47,8 @@ __all__ = [
     "SPEC_ROOT_FILE",
     "ListOperation",
     "Operation",
+    "dereference",
+    "dump_yaml",
     "idempotent_operations",
     "iter_operations",
     "list_operations",
@@ -226,6 +228,17 @@ def resolve_ref(spec: Mapping[str, Any], node: Any) -> Any:
     return node
 
 
+def dereference(spec: Mapping[str, Any], node: Any) -> Any:
+    """`node` with every local ``$ref`` replaced, recursively, by what it points at (the
+    bundled document's named components inlined again)."""
+    node = resolve_ref(spec, node)
+    if isinstance(node, list):
+        return [dereference(spec, item) for item in node]
+    if isinstance(node, Mapping):
+        return {key: dereference(spec, value) for key, value in node.items()}
+    return node
+
+
 def iter_operations(spec: Mapping[str, Any]) -> Iterator[Operation]:
     """Yield every operation of an OpenAPI 3 document, in document order.
 
@@ -295,10 +308,17 @@ def list_operations(spec: Mapping[str, Any]) -> dict[str, ListOperation]:
 
 
 class _NoAliasDumper(yaml.SafeDumper):
-    """A safe dumper that repeats shared objects instead of writing YAML anchors."""
+    """A safe dumper that repeats shared objects instead of writing YAML anchors (importers
+    such as Postman's converter choke on aliases)."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+def dump_yaml(document: Mapping[str, Any]) -> str:
+    """YAML with no anchors or aliases, keys in document order."""
+    return yaml.dump(dict(document), Dumper=_NoAliasDumper, sort_keys=False,
+                     allow_unicode=True, width=100)
 
 
 def write_bundle(out_dir: Path) -> tuple[Path, Path]:
@@ -307,10 +327,7 @@ def write_bundle(out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, yaml_path = out_dir / "openapi.json", out_dir / "openapi.yaml"
     json_path.write_text(json.dumps(spec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    yaml_path.write_text(
-        yaml.dump(spec, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=100),
-        encoding="utf-8",
-    )
+    yaml_path.write_text(dump_yaml(spec), encoding="utf-8")
     return json_path, yaml_path
 
 

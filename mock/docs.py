@@ -18,7 +18,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from contract.bundle import bundle, dump_yaml
+from contract.bundle import bundle
+from contract.spec import dump_yaml
 
 SPEC_JSON = "/api/v1/openapi.json"
 SPEC_YAML = "/api/v1/openapi.yaml"

@@ -9,32 +9,18 @@ from typing import Any
 import yaml
 from openapi_spec_validator import validate
 
-from contract.bundle import bundle, dump_yaml
-from contract.spec import load_spec
+from contract.bundle import bundle
+from contract.spec import dereference, dump_yaml, load_spec
 
 MAX_BYTES = 300 * 1024
 ANCHOR = re.compile(r"(^|\s)[&*]id\d+", re.MULTILINE)
-
-
-def _resolved(node: Any, document: dict[str, Any]) -> Any:
-    """`node` with every local `$ref` replaced by what it points at."""
-    if isinstance(node, list):
-        return [_resolved(item, document) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        return _resolved(target, document)
-    return {key: _resolved(value, document) for key, value in node.items()}
 
 
 def test_the_bundle_is_the_resolved_document_with_named_components() -> None:
     doc = bundle()
     validate(doc)  # openapi-spec-validator: a valid OpenAPI 3.0 document
     resolved = load_spec()
-    assert _resolved(doc["paths"], doc) == resolved["paths"]
+    assert dereference(doc, doc["paths"]) == resolved["paths"]
     assert set(doc["components"]["schemas"]) == set(resolved["components"]["schemas"])
     refs = re.findall(r'"\$ref": "([^"]+)"', json.dumps(doc))
     assert refs and all(ref.startswith("#/components/") for ref in refs)

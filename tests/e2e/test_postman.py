@@ -19,6 +19,7 @@ import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator
 
+from contract.spec import dereference
 from fixtures import tokens
 from fixtures.documents import generate_cnpj
 from fixtures.files import SAMPLES
@@ -44,24 +45,10 @@ def served_bundle(mock_base: str) -> dict[str, Any]:
     return spec
 
 
-def resolved(node: Any, document: Mapping[str, Any]) -> Any:
-    """`node` with every local `$ref` of the bundle replaced by what it points at."""
-    if isinstance(node, list):
-        return [resolved(item, document) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        return resolved(target, document)
-    return {key: resolved(value, document) for key, value in node.items()}
-
-
 @pytest.fixture(scope="module")
 def served_spec(served_bundle: dict[str, Any]) -> dict[str, Any]:
     """The served document with its `$ref`s followed, to check responses against."""
-    out: dict[str, Any] = resolved(served_bundle, served_bundle)
+    out: dict[str, Any] = dereference(served_bundle, served_bundle)
     return out
 
 
