@@ -36,7 +36,7 @@ from conformance.graph import install as install_graph
 from conformance.replay import Replayer
 from conformance.report import Report, ReportBuilder
 from conformance.targets import Target
-from conformance.transport import GuardedTransport, Ledger, install
+from conformance.transport import CreatedRows, GuardedTransport, install
 from contract.spec import HTTP_METHODS
 
 __all__ = ["CONFIG_FILE", "DEFAULT_MAX_EXAMPLES", "SPEC_PATH", "fetch_spec", "load_spec", "run"]
@@ -144,7 +144,7 @@ def run(
     seed = secrets.randbelow(2**31) if seed is None else seed
     document = dict(spec) if spec is not None else load_spec(target)
     context = RunContext.from_spec(target, document)
-    ledger = Ledger() if target.mode == "sandbox" else None
+    ledger = CreatedRows() if target.mode == "sandbox" else None
     allowed = [f for f in context.operations.values() if target.allows(f.method)]
     operations = [f.label for f in allowed]
     checks = [name for name in check_names() if only is None or name in only]

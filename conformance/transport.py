@@ -6,8 +6,8 @@ and our checks' replays — through `schema.transport.send()`. `install()` gives
 
 - **production**: a write (anything but GET/HEAD/OPTIONS) raises `UnsafeRequest` *before* a byte
   is sent (the safety modes of `conformance.targets`); generation is not trusted to stay read-only.
-- **sandbox**: every 201 is written in a `Ledger` (URL, id, body, who created it), and
-  `Ledger.clean_up()` deletes it all in reverse order at the end of the run — children before
+- **sandbox**: every 201 is written in a `CreatedRows` record (URL, id, body, who created it), and
+  `CreatedRows.clean_up()` deletes it all in reverse order at the end of the run — children before
   parents — whatever happened in between (the runner calls it in a `finally`).
 """
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from schemathesis import Case, Response
     from schemathesis.schemas import BaseSchema
 
-__all__ = ["Created", "GuardedTransport", "Ledger", "install"]
+__all__ = ["Created", "CreatedRows", "GuardedTransport", "install"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Created:
 
 
 @dataclass
-class Ledger:
+class CreatedRows:
     """Everything a sandbox run created, in creation order (thread-safe)."""
 
     created: list[Created] = field(default_factory=list)
@@ -117,7 +117,7 @@ class Ledger:
 class GuardedTransport(RequestsTransport):
     """`requests` transport that refuses unsafe methods on production and logs creations."""
 
-    def __init__(self, target: Target, ledger: Ledger | None = None,
+    def __init__(self, target: Target, ledger: CreatedRows | None = None,
                  on_created: Callable[[Any], None] | None = None) -> None:
         super().__init__()
         self._copy_serializers_from(REQUESTS_TRANSPORT)

@@ -70,7 +70,7 @@ class ModelBill:
         return self.status == SIDES[self.resource][0]
 
 
-class Ledger(RuleBasedStateMachine):
+class LedgerBooks(RuleBasedStateMachine):
     """The mock and a plain ledger side by side; every rule updates both."""
 
     manual = Bundle("manual")
@@ -290,6 +290,6 @@ def test_balances_follow_a_plain_ledger(client: Any, store: Store,
                                         auth_a: dict[str, str]) -> None:
     run_state_machine_as_test(
         # Hypothesis calls any factory of a machine; its stub says a class.
-        lambda: Ledger(client, store, auth_a),  # type: ignore[arg-type]
+        lambda: LedgerBooks(client, store, auth_a),  # type: ignore[arg-type]
         settings=settings(max_examples=30, stateful_step_count=20, deadline=None),
     )
