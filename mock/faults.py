@@ -133,6 +133,8 @@ CATALOGUE: tuple[Fault, ...] = (
           "DELETE of an auto-created transaction answers 204 and removes it"),
     Fault("auto_transaction_drifts", "rules", "TRX-5",
           "editing a settled bill's amount leaves its auto transaction at the old amount"),
+    Fault("auto_transaction_money_patchable", "rules", "TRX-5",
+          "PATCH writes the money fields of an auto transaction (its source's to change)"),
     Fault("person_not_required", "rules", "PAY-1",
           "a payable or receivable without person_id or person_name is created"),
     Fault("rateio_sum_unchecked", "rules", "PAY-2",

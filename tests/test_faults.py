@@ -274,6 +274,13 @@ def auto_drifts(c: TestClient) -> bool:
     return bool(c.get(f"/v1/transactions/{trx}", headers=A).json()["amount"] != "1.00")
 
 
+def auto_patchable(c: TestClient) -> bool:
+    ids = make_all(c, A)
+    trx = _settled(c, ids)["transaction_id"]
+    return c.patch(f"/v1/transactions/{trx}", headers=A,
+                   json={"amount": "1.00"}).status_code == 200
+
+
 def no_person(c: TestClient) -> bool:
     ids = make_all(c, A)
     body = factories.make_payable(factories.make_faker(5), ids["companies"], ids["people"])
@@ -390,6 +397,7 @@ DEMOS: dict[str, Demo] = {
     "transaction_id_and_name_accepted": trx_id_and_name,
     "transaction_patch_moves_account": trx_moves_account,
     "auto_transaction_deletable": auto_deletable, "auto_transaction_drifts": auto_drifts,
+    "auto_transaction_money_patchable": auto_patchable,
     "person_not_required": no_person, "rateio_sum_unchecked": rateio_sum,
     "installment_remainder_dropped": remainder, "new_bill_takes_status": takes_status,
     "cancel_settled_bill": cancel_settled, "attachments_count_zero": count_zero,
