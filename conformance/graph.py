@@ -205,9 +205,11 @@ class Graph:
                 row = self._scratch[resource] = self.create(resource)
             return row
 
-    def link(self, attachment: str, kind: str) -> dict[str, str] | None:
-        """Link `attachment` to the graph's row of `kind`; the link body, or None."""
-        target = self.id_of(kind)
+    def link(self, attachment: str, kind: str, target: str | None = None
+             ) -> dict[str, str] | None:
+        """Link `attachment` to `target` (default: the graph's row of `kind`); the link body,
+        or None."""
+        target = target or self.id_of(kind)
         if target is None:
             return None
         body = {"type": kind, "id": target}
@@ -280,12 +282,18 @@ def fill(graph: Graph, case: Case[Any]) -> Case[Any]:
             else graph.id_of(_ROLE_OF.get(resource, ""))
         if row is not None:
             case.path_parameters = {**case.path_parameters, "id": row}
-            if links and not negative_body:
-                kind = case.body.get("type") if isinstance(case.body, dict) else None
-                kind = kind if kind in LINK_KINDS else rng.choice(sorted(LINK_KINDS))
-                body = graph.link(row, kind) if method == "DELETE" else None
-                case.body = cast(Any, body or {"type": kind, "id": graph.id_of(kind) or row})
-                return case
+    if links and not negative_body and not negative_path and "id" in case.path_parameters:
+        # A fresh parent per case: the same link twice is 409 (ATT-4), and the graph's own
+        # rows may have been deleted by a stateful step that found their ids in a response.
+        # Also for an attachment the run itself made (a stateful step), whose generated body
+        # would name a parent that exists nowhere.
+        kind = case.body.get("type") if isinstance(case.body, dict) else None
+        kind = kind if kind in LINK_KINDS else rng.choice(sorted(LINK_KINDS))
+        parent = graph.create(LINK_KINDS[kind]) or graph.id_of(kind)
+        attachment = str(case.path_parameters["id"])
+        body = graph.link(attachment, kind, parent) if method == "DELETE" else None
+        case.body = cast(Any, body or {"type": kind, "id": parent or attachment})
+        return case
     if negative_body or method not in ("POST", "PATCH") or len(parts) > 2:
         return case
     for name in list(case.headers or {}):

@@ -63,9 +63,9 @@ PATTERN_WORDS: dict[str, str] = {
         "must match 12.345.678/0001-90 or 14 digits",
     r"^[0-9]{14}$": "must be 14 digits",
     r"^([0-9]{11}|[0-9]{14})$": "must be 11 digits (a CPF) or 14 digits (a CNPJ)",
-    r"^([0-9]{11}|[0-9]{14}|[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}|"
+    r"^(|[0-9]{11}|[0-9]{14}|[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}|"
     r"[0-9]{2}\.[0-9]{3}\.[0-9]{3}/[0-9]{4}-[0-9]{2})$":
-        "must match 123.456.789-09 or 12.345.678/0001-90, or be 11 or 14 digits",
+        "must match 123.456.789-09 or 12.345.678/0001-90, be 11 or 14 digits, or be empty",
     r"^-?[0-9]+\.[0-9]{2}$": "must be an amount with two decimal places, such as 1500.00",
     r"^[0-9]{1,13}(\.[0-9]{1,2})?$":
         "must be an amount of at least 0 with at most two decimal places, such as 1500.00",
