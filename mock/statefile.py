@@ -186,6 +186,15 @@ def decode(raw: Any) -> Any:
     return decoders[tag](body)
 
 
+def _default(f: dataclasses.Field[Any], missing: str) -> Any:
+    """The value a field the file lacks takes: its default, or a refusal saying `missing`."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    raise StateFileError(missing)
+
+
 def _build(cls: type, names: list[str], values: list[Any]) -> Any:
     """A row of `cls` from saved fields, without running `__init__`/`__post_init__` (the row
     was valid when saved). A field the file lacks takes its default; an unknown one is refused.
@@ -198,14 +207,8 @@ def _build(cls: type, names: list[str], values: list[Any]) -> Any:
     given = dict(zip(names, values, strict=True))
     obj: Any = object.__new__(cls)
     for name, f in fields.items():
-        if name in given:
-            value = given[name]
-        elif f.default is not dataclasses.MISSING:
-            value = f.default
-        elif f.default_factory is not dataclasses.MISSING:
-            value = f.default_factory()
-        else:
-            raise StateFileError(f"{cls.__qualname__} rows in the file lack the field {name!r}")
+        value = given[name] if name in given else _default(
+            f, f"{cls.__qualname__} rows in the file lack the field {name!r}")
         object.__setattr__(obj, name, value)
     return obj
 
@@ -273,12 +276,8 @@ def _row(cls: type, data: dict[str, Any]) -> Any:
                 raise StateFileError(
                     f"{cls.__qualname__}.{name} should be {_type_name(hints[name])}, "
                     f"not {type(value).__name__} ({value!r:.60})")
-        elif f.default is not dataclasses.MISSING:
-            value = f.default
-        elif f.default_factory is not dataclasses.MISSING:
-            value = f.default_factory()
         else:
-            raise StateFileError(f"{cls.__qualname__} lacks the field {name!r}")
+            value = _default(f, f"{cls.__qualname__} lacks the field {name!r}")
         object.__setattr__(obj, name, value)
     return obj
 

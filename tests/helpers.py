@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from fixtures import factories, files
@@ -40,3 +41,12 @@ def make_all(client: Any, headers: dict[str, str], seed: int = 0) -> dict[str, s
                     files={"file": (sample.file_name, sample.content, sample.mime_type)})
     ids["attachments"] = created(r)["id"]
     return ids
+
+
+def postman_requests(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every request of a Postman collection's (nested) folder items, in order."""
+    for item in items:
+        if "item" in item:
+            yield from postman_requests(item["item"])
+        else:
+            yield item["request"]

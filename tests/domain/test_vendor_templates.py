@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +19,15 @@ from faker import Faker
 
 from tests.domain.money_support import PAYABLES, RECEIVABLES, BillSide, Books
 from tests.domain.support import Api, problem
+from tests.helpers import postman_requests
 
 EXPORT = Path(__file__).resolve().parents[2] / "fixtures" / "postman-collection-v1.json"
-
-
-def _requests(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for item in items:
-        if "item" in item:
-            yield from _requests(item["item"])
-        else:
-            yield item["request"]
 
 
 def template(method: str, resource: str) -> dict[str, Any]:
     """The export's JSON body of `method` on `/resource` (or `/resource/:id`)."""
     export = json.loads(EXPORT.read_text(encoding="utf-8"))
-    for request in _requests(export["item"]):
+    for request in postman_requests(export["item"]):
         if request["method"] == method and request["url"]["path"][0] == resource \
                 and len(request["url"]["path"]) <= 2 and request.get("body"):
             body: dict[str, Any] = json.loads(request["body"]["raw"])

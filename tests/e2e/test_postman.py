@@ -25,6 +25,7 @@ from fixtures.documents import generate_cnpj
 from fixtures.files import SAMPLES
 from mock.docs import PUBLIC_SPEC_YAML, SPEC_JSON
 from tests.e2e.conftest import ROOT
+from tests.helpers import postman_requests
 
 pytestmark = pytest.mark.e2e
 
@@ -134,21 +135,13 @@ def _newman(node_bin: Path, collection: Path, mock_base: str, out: Path) -> list
 # -- the converted spec ------------------------------------------------------------------------
 
 
-def _requests(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for item in items:
-        if "item" in item:
-            yield from _requests(item["item"])
-        else:
-            yield item["request"]
-
-
 def _point_at_demo_rows(collection: dict[str, Any], mock_base: str) -> None:
     """Give each `:id` a demo row of its resource (so GET/PATCH/DELETE meet real rows, not
     only 404s) and each write a fresh Idempotency-Key (the spec's one example key, sent on
     every write, would make all but the first a 422 key reuse)."""
     auth = {"Authorization": f"Bearer {TOKEN}"}
     first_ids: dict[str, str] = {}
-    for request in _requests(collection["item"]):
+    for request in postman_requests(collection["item"]):
         resource = request["url"]["path"][0]
         for variable in request["url"].get("variable", []):
             if variable["key"] == "id":
@@ -183,7 +176,7 @@ def test_the_served_spec_converted_by_postman_runs_clean_in_newman(
         spec_file.write_bytes(httpx.get(root + path, timeout=30).content)
         collections[path] = _convert(node_bin, spec_file, tmp_path / f"{spec_file.stem}.pm.json")
     by_file = [sorted((r["method"], "/".join(r["url"]["path"]))
-                      for r in _requests(c["item"])) for c in collections.values()]
+                      for r in postman_requests(c["item"])) for c in collections.values()]
     assert by_file[0] == by_file[1] and len(by_file[0]) == 52
     collection = collections[SPEC_JSON]
     assert collection["auth"]["type"] == "bearer"  # from the bearerAuth scheme
