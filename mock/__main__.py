@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import signal
 import sys
@@ -131,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # action would end the process before the database is closed, so it becomes an exception.
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        asyncio.run(server.serve())
+        server.run()  # on uvloop when installed (uvicorn's `loop="auto"`), as a uvicorn CLI run is
     except (KeyboardInterrupt, _Terminated):
         pass
     finally:

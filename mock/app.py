@@ -7,13 +7,14 @@ Errors of every kind become problem+json in `mock.errors`, registered here once.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
-from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
-from connexion.middleware.security import SecurityMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
 from starlette.exceptions import HTTPException
 
 from contract.spec import idempotent_operations, iter_operations, load_spec
@@ -29,7 +30,9 @@ from mock.errors import ApiProblem, problem_handler
 from mock.faults import PlainJsonErrors, WrongTypeCrash
 from mock.frontdoor import BODY_TIMEOUT, UPLOAD_BODY_LIMIT, FrontDoor, compile_paths
 from mock.idempotency import IdempotencyCache, IdempotencyMiddleware
+from mock.operations import OnceBuiltValidation, OperationApp
 from mock.requestlog import LogFormat, RequestLog
+from mock.routing import CompiledRouting
 from mock.statefile import Durable, Journal
 from mock.store import Store
 from mock.validation import VALIDATOR_MAP
@@ -62,16 +65,6 @@ def create_app(
     operations = list(iter_operations(spec))
     cache = IdempotencyCache(store.clock.now, listener=store.changes.key)
 
-    # Our AuthMiddleware replaces Connexion's security (it knows neither our 401/403 headers
-    # nor per-operation scopes on an http bearer scheme); the docs are served by FrontDoor.
-    middlewares = [m for m in ConnexionMiddleware.default_middlewares
-                   if m not in (SecurityMiddleware, SwaggerUIMiddleware)]
-    app = AsyncApp(__name__, middlewares=middlewares)
-    app.add_api(
-        spec, base_path=BASE_PATH, validate_responses=validate_responses,
-        validator_map=VALIDATOR_MAP, strict_validation=True, pythonic_params=False,
-    )
-
     paths: dict[str, set[str]] = {}
     bodies: dict[tuple[str, str], list[str]] = {}
     for op in operations:
@@ -87,31 +80,41 @@ def create_app(
                     in op.op.get("requestBody", {}).get("content", {})}
     upload_limit = 64 * 1024 * 1024 if "upload_limit_ignored" in store.faults \
         else UPLOAD_BODY_LIMIT  # FAULT
-    # Outermost of the two: `/api/v1/…` becomes `/v1/…` before the front door sees it.
-    app.add_middleware(ApiV1Alias, position=MiddlewarePosition.BEFORE_ROUTING)
-    app.add_middleware(FrontDoor, position=MiddlewarePosition.BEFORE_ROUTING, mounts=mounts,
-                       paths=compile_paths(BASE_PATH, paths, bodies),
-                       upload_paths=upload_paths, upload_limit=upload_limit,
-                       body_timeout=body_timeout)
-    app.add_middleware(
-        AuthMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, secret=secret,
-        store=store, scopes={op.operation_id: op.required_scopes for op in operations},
-    )
-    idempotent = idempotent_operations(spec)
-    app.add_middleware(IdempotencyMiddleware, position=MiddlewarePosition.BEFORE_CONTEXT,
-                       cache=cache, operations=idempotent, faults=store.faults)
-    if "errors_not_problem_json" in store.faults:
-        app.add_middleware(PlainJsonErrors, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    if "wrong_type_is_500" in store.faults:
-        app.add_middleware(WrongTypeCrash, position=MiddlewarePosition.BEFORE_EXCEPTION)
-
-    if request_log is not None:  # outermost, so it sees the status every error became
-        app.add_middleware(RequestLog, position=MiddlewarePosition.BEFORE_EXCEPTION,
-                           log_format=request_log)
-    if journal is not None:  # outermost of all: nothing is sent before it is durable
+    if journal is not None:
         journal.attach(store, cache)
-        app.add_middleware(Durable, position=MiddlewarePosition.BEFORE_EXCEPTION,
-                           journal=journal)
+
+    # The request's way in, outermost first: Connexion's stack from this list rather than from
+    # its defaults, our middlewares where they belong, and left out the layers that cost every
+    # request without serving this app: Connexion's security (AuthMiddleware knows our 401/403
+    # headers and per-operation scopes on an http bearer scheme), its Swagger UI (FrontDoor
+    # serves the docs), its lifespan (there is none), its context (OperationApp sets it), and
+    # response validation unless asked for.
+    stack: list[Any] = [
+        ServerErrorMiddleware,
+        *([PlainJsonErrors] if "errors_not_problem_json" in store.faults else []),  # FAULT
+        *([WrongTypeCrash] if "wrong_type_is_500" in store.faults else []),  # FAULT
+        # Sees the status every error became; then nothing is sent before it is durable.
+        *([partial(RequestLog, log_format=request_log)] if request_log is not None else []),
+        *([partial(Durable, journal=journal)] if journal is not None else []),
+        ExceptionMiddleware,  # every error becomes problem+json here (mock.errors)
+        ApiV1Alias,  # `/api/v1/…` becomes `/v1/…` before the front door sees it
+        partial(FrontDoor, mounts=mounts, paths=compile_paths(BASE_PATH, paths, bodies),
+                upload_paths=upload_paths, upload_limit=upload_limit,
+                body_timeout=body_timeout),
+        CompiledRouting,
+        partial(AuthMiddleware, secret=secret, store=store,
+                scopes={op.operation_id: op.required_scopes for op in operations}),
+        OnceBuiltValidation,
+        *([ResponseValidationMiddleware] if validate_responses else []),
+        partial(IdempotencyMiddleware, cache=cache, operations=idempotent_operations(spec),
+                faults=store.faults),
+    ]
+    app = AsyncApp(__name__, middlewares=stack)
+    app._middleware_app = app.middleware.app = OperationApp()  # in place of AsyncApp's own
+    app.add_api(
+        spec, base_path=BASE_PATH, validate_responses=validate_responses,
+        validator_map=VALIDATOR_MAP, strict_validation=True, pythonic_params=False,
+    )
 
     for exc_class in (ApiProblem, DomainError, ProblemException, HTTPException, Exception):
         app.add_error_handler(exc_class, problem_handler)
