@@ -21,6 +21,7 @@ when each piece is built has changed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
@@ -37,6 +38,8 @@ from connexion.middleware.request_validation import (
 )
 from connexion.operations import AbstractOperation
 from connexion.utils import inspect_function_arguments, is_json_mimetype, is_nullable
+from python_multipart.multipart import parse_options_header
+from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 # Scope extensions this module leaves for itself: the parsed request (query and path parameters
@@ -45,6 +48,25 @@ PARSED = "mock.parsed_request"
 PARSED_BODY = "mock.parsed_body"
 CONTEXT = "connexion_context"
 _NO_BODY = object()
+
+
+@dataclass(slots=True)
+class Parsed:
+    """A request's parameters as the operation's URI parser resolves them (types, duplicates),
+    read straight from the scope: what `ConnexionRequest` would give, without building one."""
+
+    path_params: dict[str, Any]
+    query_params: dict[str, Any]
+    headers: Headers
+
+
+def parse(scope: Scope, uri_parser: Any) -> Parsed:
+    query = scope.get("query_string", b"")
+    params = QueryParams(query) if query else None
+    return Parsed(
+        uri_parser.resolve_path(dict(scope.get("path_params", {}))),
+        uri_parser.resolve_query({k: params.getlist(k) for k in params}) if params else {},
+        Headers(scope=scope))
 
 
 class _OnceBuiltOperation(RequestValidationOperation):
@@ -58,24 +80,30 @@ class _OnceBuiltOperation(RequestValidationOperation):
             op.parameters, uri_parser=self.uri_parser,
             strict_validation=self.strict_validation,
             security_query_params=self.security_query_params)
+        self.takes_body = bool(op.consumes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = ConnexionRequest(scope, uri_parser=self.uri_parser)
-        self.parameters.validate_request(request)
-        scope.setdefault("extensions", {})[PARSED] = request
+        parsed = parse(scope, self.uri_parser)
+        self.parameters.validate_request(parsed)
+        scope.setdefault("extensions", {})[PARSED] = parsed
+        if self.takes_body:  # else Connexion would find no body schema and go on
+            receive, scope = await self._body(scope, receive)
+        await self.next_app(scope, receive, send)
+
+    async def _body(self, scope: Scope, receive: Receive) -> tuple[Receive, Scope]:
         mime_type, encoding = self.extract_content_type(scope["headers"])
         self.validate_mime_type(mime_type)
         schema = self._operation.body_schema(mime_type)
-        if schema:
-            body_validator = self._validator_map["body"].get(mime_type)
-            if body_validator is not None:
-                op = self._operation
-                validator = body_validator(
-                    schema=schema, required=op.request_body.get("required", False),
-                    nullable=_nullable(op.body_definition(mime_type)), encoding=encoding,
-                    strict_validation=self.strict_validation, uri_parser=self.uri_parser)
-                receive, scope = await validator.wrap_receive(receive, scope=scope)
-        await self.next_app(scope, receive, send)
+        body_validator = self._validator_map["body"].get(mime_type) if schema else None
+        if body_validator is None:
+            return receive, scope
+        op = self._operation
+        validator = body_validator(
+            schema=schema, required=op.request_body.get("required", False),
+            nullable=_nullable(op.body_definition(mime_type)), encoding=encoding,
+            strict_validation=self.strict_validation, uri_parser=self.uri_parser)
+        received: tuple[Receive, Scope] = await validator.wrap_receive(receive, scope=scope)
+        return received
 
 
 def _nullable(definition: dict[str, Any]) -> bool:
@@ -110,35 +138,44 @@ class _Invocation:
                                                       operation.body_definition())
         self.operation_id = operation.operation_id
 
-    async def _body(self, request: ConnexionRequest, scope: Scope) -> Any:
-        """The body as Connexion's parameter decorator reads it, when the handler takes it."""
-        body_name = sanitized(self.operation.body_name(request.content_type))
-        if not (body_name in self.arguments or self.has_kwargs):
-            return None
-        parsed = scope.get("extensions", {}).get(PARSED_BODY, _NO_BODY)
-        if parsed is not _NO_BODY and is_json_mimetype(request.content_type):
-            return parsed  # the validator's own parse of these very bytes
-        return await request.get_body()
+    async def _arguments(self, scope: Scope, receive: Receive) -> dict[str, Any]:
+        """The handler's keyword arguments, by Connexion's `get_arguments` (defaults, types,
+        body), from the parameters validation resolved and the body its validator parsed; a
+        form or multipart body is read through a `ConnexionRequest`, as Connexion does."""
+        extensions = scope.get("extensions", {})
+        parsed: Parsed | None = extensions.get(PARSED)
+        headers = parsed.headers if parsed is not None else Headers(scope=scope)
+        content_type = headers.get("content-type", "application/octet-stream")
+        mimetype = parse_options_header(content_type)[0].decode()
+        body: Any = None
+        files: Any = {}
+        if self.operation.is_request_body_defined:
+            body_name = sanitized(self.operation.body_name(content_type))
+            stashed = extensions.get(PARSED_BODY, _NO_BODY)
+            if mimetype in FORM_CONTENT_TYPES or stashed is _NO_BODY \
+                    or not is_json_mimetype(content_type):
+                request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+                if body_name in self.arguments or self.has_kwargs:
+                    body = await request.get_body()
+                if mimetype in FORM_CONTENT_TYPES:
+                    files = await request.files()
+            elif body_name in self.arguments or self.has_kwargs:
+                body = stashed  # the validator's own parse of these very bytes
+        if parsed is None:
+            parsed = parse(scope, self.uri_parser)
+        kwargs = get_arguments(
+            self.operation, path_params=parsed.path_params, query_params=parsed.query_params,
+            body=body, files=files, arguments=self.arguments, has_kwargs=self.has_kwargs,
+            sanitize=sanitized, content_type=mimetype)
+        return {sanitized(k): v for k, v in kwargs.items()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        extensions = scope.get("extensions", {})
-        context = extensions.get(CONTEXT, {})
+        context = scope.get("extensions", {}).get(CONTEXT, {})
         _context.set(context)
         _operation.set(self.operation)
         _receive.set(receive)
         _scope.set(scope)
-        checked = extensions.get(PARSED)
-        request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
-        if checked is not None:  # the query and path as validation already resolved them
-            request._query_params = checked.query_params
-            request._path_params = checked.path_params
-        body = await self._body(request, scope)
-        files = await request.files() if request.mimetype in FORM_CONTENT_TYPES else {}
-        kwargs = get_arguments(
-            self.operation, path_params=request.path_params, query_params=request.query_params,
-            body=body, files=files, arguments=self.arguments, has_kwargs=self.has_kwargs,
-            sanitize=sanitized, content_type=request.mimetype)
-        kwargs = {sanitized(k): v for k, v in kwargs.items()}
+        kwargs = await self._arguments(scope, receive)
         for key, value in context.items():
             if self.has_kwargs or key in self.arguments:
                 kwargs[key] = value
