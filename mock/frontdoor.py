@@ -43,6 +43,7 @@ UPLOAD_BODY_LIMIT = ATT_1_MAX_UPLOAD_BYTES + 64 * 1024
 # The default; `create_app(body_timeout=…)` and `python -m mock --body-timeout` change it.
 BODY_TIMEOUT = G_12_BODY_TIMEOUT_SECONDS
 JSON_TYPES = frozenset({"application/json"})
+_BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class FrontDoor:
         self.body_timeout = body_timeout
         self.app = app
         self.mounts = dict(mounts)
+        self._mount_prefixes = tuple(self.mounts)
         self.paths = paths
         # Patterns by their literal head; those without one are tried for every path.
         self._by_head: dict[tuple[str, str], list[PathMethods]] = {}
@@ -102,11 +104,12 @@ class FrontDoor:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        for prefix, mounted in self.mounts.items():
-            if path == prefix or path.startswith(prefix + "/") or (
-                    prefix.endswith("/") and path.startswith(prefix)):
-                await mounted(scope, receive, send)
-                return
+        if path.startswith(self._mount_prefixes):  # the API's own paths skip the loop
+            for prefix, mounted in self.mounts.items():
+                if path == prefix or path.startswith(prefix + "/") or (
+                        prefix.endswith("/") and path.startswith(prefix)):
+                    await mounted(scope, receive, send)
+                    return
         head = _head(path)
         candidates = self._by_head.get(head, ()) if head is not None else ()
         declared: tuple[str, ...] = ()
@@ -120,6 +123,12 @@ class FrontDoor:
                     )
                 declared = known.bodies.get(scope["method"], ())
                 break
+        if not declared and not any(name in _BODY_HEADERS for name, _ in scope["headers"]):
+            # An operation without a request body, and a request without Content-Length or
+            # Transfer-Encoding (no body, RFC 9112 §6.3): nothing downstream reads one, so
+            # there is nothing to cap, time or judge.
+            await self.app(scope, receive, send)
+            return
         limit = self.upload_limit if (scope["method"] == "POST" and path in self.upload_paths) \
             else JSON_BODY_LIMIT
         deadline = asyncio.get_running_loop().time() + self.body_timeout

@@ -16,6 +16,7 @@ context.
 from __future__ import annotations
 
 import json
+import re
 import typing as t
 import weakref
 from contextlib import aclosing
@@ -47,6 +48,18 @@ FORMATS = FormatChecker()
 # `urn:uuid:…` and 32 bare digits): a format means what it means to jsonschema, in both.
 _RS_FORMATS: dict[str, t.Callable[..., bool]] = {
     name: partial(FORMATS.conforms, format=name) for name in FORMATS.checkers}
+# A UUID in its canonical form conforms to jsonschema's `uuid` (which parses it with `UUID()`
+# and wants hyphens at 8, 13, 18, 23): a regular expression says so in a tenth of the time.
+# Any other string is left to jsonschema's own check, which also takes a few odd forms.
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                             r"[0-9a-fA-F]{12}")
+
+
+def _uuid(value: str) -> bool:
+    return bool(_CANONICAL_UUID.fullmatch(value)) or FORMATS.conforms(value, "uuid")
+
+
+_RS_FORMATS["uuid"] = _uuid
 
 
 class Compiled:
