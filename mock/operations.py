@@ -20,13 +20,15 @@ when each piece is built has changed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
 from connexion.context import _context, _operation, _receive, _scope
-from connexion.decorators.parameter import get_arguments, sanitized, unwrap_decorators
+from connexion.decorators.parameter import get_arguments, unwrap_decorators
+from connexion.decorators.parameter import sanitized as _sanitized
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
@@ -48,6 +50,9 @@ PARSED = "mock.parsed_request"
 PARSED_BODY = "mock.parsed_body"
 CONTEXT = "connexion_context"
 _NO_BODY = object()
+# Connexion's name sanitizer (three regular-expression substitutions) is a pure function of a
+# parameter name, of which the spec has a few dozen: remembered, not recomputed per request.
+sanitized = functools.lru_cache(maxsize=1024)(_sanitized)
 
 
 @dataclass(slots=True)

@@ -240,42 +240,47 @@ def body_errors(errors: t.Iterable[ValidationError]) -> list[dict[str, str]]:
 
 
 class StrictParameterValidator(ParameterValidator):
-    """Parameters checked with compiled validators and every format; 400 names the field."""
+    """Parameters checked with compiled validators and every format; 400 names the field.
+    What depends only on the operation (its query names, each parameter's source key and
+    compiled schema) is worked out once, when the validator is made."""
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.query_names = frozenset(p["name"] for p in self.parameters.get("query", []))
+        # (location, name, key to read it by, required, compiled schema), in Connexion's order.
+        self.checks = [
+            (location, p["name"], p["name"].replace("-", "_") if location == "path"
+             else p["name"], bool(p.get("required")), compiled(p.get("schema", {})))
+            for location in ("query", "path", "header")
+            for p in self.parameters.get(location, [])]
 
     def validate_request(self, request: t.Any) -> None:
-        if self.strict_validation:
+        if self.strict_validation and not self.query_names.issuperset(request.query_params):
             # Unknown query parameters are refused, naming them, rather than silently ignored
             # (a misspelt filter would otherwise list everything).
-            known = {p["name"] for p in self.parameters.get("query", [])}
-            unknown = sorted(set(request.query_params) - known)
-            if unknown:
-                raise ApiProblem(400, "invalid_parameter",
-                                 f"Unknown query parameter(s): {', '.join(unknown)}.",
-                                 errors=[{"field": name, "message": "is not a parameter of this "
-                                          "operation"} for name in unknown])
-        sources = {
-            "query": lambda p: request.query_params.get(p["name"]),
-            "path": lambda p: request.path_params.get(p["name"].replace("-", "_")),
-            "header": lambda p: request.headers.get(p["name"]),
-        }
-        for location, read in sources.items():
-            for param in self.parameters.get(location, []):
-                value = read(param)
-                if value is None:
-                    if param.get("required"):
-                        raise ApiProblem(400, "invalid_parameter",
-                                         f"Missing {location} parameter '{param['name']}'.",
-                                         errors=[{"field": param["name"],
-                                                  "message": "is required"}])
-                    continue
-                error = next(iter(compiled(param.get("schema", {})).iter_errors(value)), None)
-                if error is not None:
-                    said = words(error)
-                    raise ApiProblem(
-                        400, "invalid_parameter",
-                        f"Invalid {location} parameter '{param['name']}': it {said}.",
-                        errors=[{"field": param["name"], "message": said}],
-                    )
+            unknown = sorted(set(request.query_params) - self.query_names)
+            raise ApiProblem(400, "invalid_parameter",
+                             f"Unknown query parameter(s): {', '.join(unknown)}.",
+                             errors=[{"field": name, "message": "is not a parameter of this "
+                                      "operation"} for name in unknown])
+        sources = {"query": request.query_params, "path": request.path_params,
+                   "header": request.headers}
+        for location, name, key, required, schema in self.checks:
+            value = sources[location].get(key)
+            if value is None:
+                if required:
+                    raise ApiProblem(400, "invalid_parameter",
+                                     f"Missing {location} parameter '{name}'.",
+                                     errors=[{"field": name, "message": "is required"}])
+                continue
+            error = next(iter(schema.iter_errors(value)), None)
+            if error is not None:
+                said = words(error)
+                raise ApiProblem(
+                    400, "invalid_parameter",
+                    f"Invalid {location} parameter '{name}': it {said}.",
+                    errors=[{"field": name, "message": said}],
+                )
 
 
 def _body_errors(validator: t.Any, body: t.Any) -> None:
