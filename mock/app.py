@@ -1,8 +1,12 @@
 """`create_app()`: the Connexion 3 AsyncApp serving the stateful mock from the resolved spec.
 
-A request's way through: front door (mock pages, 405, body cap) → routing → auth (401/403,
-tenant) → validation (spec) → idempotency → handler → domain rule → store → response.
-Errors of every kind become problem+json in `mock.errors`, registered here once.
+A request's way through, one module each: request log (`mock.requestlog`) → errors to
+problem+json (`mock.errors`, registered here once) → `/api/v1` alias (`mock.addresses`) →
+front door: mock pages, 405, body caps and checks (`mock.frontdoor`) → one routing pass
+(`mock.routing`) → auth: 401/403, tenant (`mock.auth`) → validation from the spec, built once
+per operation (`mock.operations`, `mock.validation`) → idempotency (`mock.idempotency`) →
+handler (`mock.api`) → domain rule (`mock.domain`) → store (`mock.store`) → response. With a
+state file, the journal holds each answer until its writes are on disk (`mock.statefile`).
 """
 
 from __future__ import annotations
