@@ -37,6 +37,7 @@ from mock.idempotency import IdempotencyCache, IdempotencyMiddleware
 from mock.operations import OnceBuiltValidation, OperationApp
 from mock.requestlog import LogFormat, RequestLog
 from mock.routing import CompiledRouting
+from mock.specification import add_project_api
 from mock.statefile import Durable, Journal
 from mock.store import Store
 from mock.validation import VALIDATOR_MAP
@@ -65,6 +66,7 @@ def create_app(
     `journal` (`mock.statefile`) is loaded into the store and made the journal of record:
     no response leaves before the writes made so far are in it."""
     store = store or new_store()
+    own_spec = spec is None  # the project's document: validated by prance already
     spec = spec or load_spec()
     operations = list(iter_operations(spec))
     cache = IdempotencyCache(store.clock.now, listener=store.changes.key)
@@ -115,10 +117,13 @@ def create_app(
     ]
     app = AsyncApp(__name__, middlewares=stack)
     app._middleware_app = app.middleware.app = OperationApp()  # in place of AsyncApp's own
-    app.add_api(
-        spec, base_path=BASE_PATH, validate_responses=validate_responses,
-        validator_map=VALIDATOR_MAP, strict_validation=True, pythonic_params=False,
-    )
+    api_options: dict[str, Any] = {
+        "validate_responses": validate_responses, "validator_map": VALIDATOR_MAP,
+        "strict_validation": True, "pythonic_params": False}
+    if own_spec:
+        add_project_api(app, spec, base_path=BASE_PATH, **api_options)
+    else:
+        app.add_api(spec, base_path=BASE_PATH, **api_options)
 
     for exc_class in (ApiProblem, DomainError, ProblemException, HTTPException, Exception):
         app.add_error_handler(exc_class, problem_handler)
