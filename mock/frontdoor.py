@@ -35,6 +35,7 @@ from contract.limits import (
     G_12_MAX_JSON_DEPTH,
 )
 from mock import strictjson
+from mock.bodies import remember_json
 from mock.errors import ApiProblem
 
 JSON_BODY_LIMIT = 1024 * 1024
@@ -240,9 +241,10 @@ def _judged(scope: Scope, receive: Receive, declared: tuple[str, ...]) -> Receiv
         raw = b"".join(chunks)
         if raw.strip():
             try:
-                strictjson.loads(raw, max_depth=G_12_MAX_JSON_DEPTH)
+                value = strictjson.loads(raw, max_depth=G_12_MAX_JSON_DEPTH)
             except strictjson.JsonRefused as exc:
                 raise _refused(exc) from None
+            remember_json(scope, raw, value)
         return {"type": "http.request", "body": raw, "more_body": False}
 
     return receive_judged

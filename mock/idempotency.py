@@ -14,12 +14,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contract.limits import G_5_REPLAY_WINDOW
 from mock.auth import CONTEXT, ROUTING
-from mock.bodies import buffer_body
+from mock.bodies import MISSING, buffer_body, recall_json
 from mock.errors import ApiProblem, render
 
 HEADER = b"idempotency-key"
@@ -98,10 +99,13 @@ class IdempotencyCache:
         self._entries.clear()
 
 
-def fingerprint(method: str, path: str, body: bytes) -> str:
-    """Same request = same method, path and JSON value (key order and spacing do not count)."""
+def fingerprint(method: str, path: str, body: bytes, value: Any = MISSING) -> str:
+    """Same request = same method, path and JSON value (key order and spacing do not count).
+    `value`: the body's JSON value when it was parsed already (`mock.bodies`)."""
     try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+        if value is MISSING:
+            value = json.loads(body)
+        canonical = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
     except ValueError:
         canonical = body
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
@@ -143,7 +147,7 @@ class IdempotencyMiddleware:
             return next(replay, None) or await receive()
 
         tenant = "" if "idempotency_shared_across_tenants" in self.faults else principal.tenant
-        print_ = fingerprint(scope["method"], scope["path"], body)
+        print_ = fingerprint(scope["method"], scope["path"], body, recall_json(scope, body))
         entry = self.cache.get(tenant, key)
         if entry is not None:
             if not entry.done:

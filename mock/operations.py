@@ -50,12 +50,12 @@ from python_multipart.multipart import parse_options_header
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock.bodies import MISSING, recall_json
+
 # Scope extensions this module leaves for itself: the parsed request (query and path parameters
 # already resolved by the operation's URI parser) and a JSON body once parsed by its validator.
 PARSED = "mock.parsed_request"
-PARSED_BODY = "mock.parsed_body"
 CONTEXT = "connexion_context"
-_NO_BODY = object()
 # Connexion's name sanitizer (three regular-expression substitutions) is a pure function of a
 # parameter name, of which the spec has a few dozen: remembered, not recomputed per request.
 sanitized = functools.lru_cache(maxsize=1024)(_sanitized)
@@ -92,6 +92,8 @@ class _OnceBuiltOperation(RequestValidationOperation):
             strict_validation=self.strict_validation,
             security_query_params=self.security_query_params)
         self.takes_body = bool(op.consumes)
+        # media type -> (body schema, its validator class, nullable): looked up once per type
+        self.bodies: dict[str, tuple[Any, Any, bool]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         parsed = parse(scope, self.uri_parser)
@@ -103,16 +105,22 @@ class _OnceBuiltOperation(RequestValidationOperation):
 
     async def _body(self, scope: Scope, receive: Receive) -> tuple[Receive, Scope]:
         mime_type, encoding = self.extract_content_type(scope["headers"])
-        self.validate_mime_type(mime_type)
-        schema = self._operation.body_schema(mime_type)
-        body_validator = self._validator_map["body"].get(mime_type) if schema else None
+        plan = self.bodies.get(mime_type)
+        if plan is None:
+            self.validate_mime_type(mime_type)  # a type the operation does not take: refused
+            op = self._operation
+            schema = op.body_schema(mime_type)
+            plan = (schema, self._validator_map["body"].get(mime_type) if schema else None,
+                    _nullable(op.body_definition(mime_type)))
+            if len(self.bodies) < 8:  # the few spellings clients use; never grows unbounded
+                self.bodies[mime_type] = plan
+        schema, body_validator, nullable = plan
         if body_validator is None:
             return receive, scope
-        op = self._operation
         validator = body_validator(
-            schema=schema, required=op.request_body.get("required", False),
-            nullable=_nullable(op.body_definition(mime_type)), encoding=encoding,
-            strict_validation=self.strict_validation, uri_parser=self.uri_parser)
+            schema=schema, required=self._operation.request_body.get("required", False),
+            nullable=nullable, encoding=encoding, strict_validation=self.strict_validation,
+            uri_parser=self.uri_parser)
         received: tuple[Receive, Scope] = await validator.wrap_receive(receive, scope=scope)
         return received
 
@@ -178,7 +186,7 @@ class _Invocation:
 
     async def _arguments(self, scope: Scope, receive: Receive) -> dict[str, Any]:
         """The handler's keyword arguments, by Connexion's `get_arguments` (defaults, types,
-        body), from the parameters validation resolved and the body its validator parsed; a
+        body), from the parameters validation resolved and the body parsed once (mock.bodies); a
         form or multipart body is read through a `ConnexionRequest`, as Connexion does."""
         extensions = scope.get("extensions", {})
         parsed: Parsed | None = extensions.get(PARSED)
@@ -189,8 +197,8 @@ class _Invocation:
         files: Any = {}
         if self.operation.is_request_body_defined:
             body_name = sanitized(self.operation.body_name(content_type))
-            stashed = extensions.get(PARSED_BODY, _NO_BODY)
-            if mimetype in FORM_CONTENT_TYPES or stashed is _NO_BODY \
+            stashed = recall_json(scope)
+            if mimetype in FORM_CONTENT_TYPES or stashed is MISSING \
                     or not is_json_mimetype(content_type):
                 request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
                 if body_name in self.arguments or self.has_kwargs:
@@ -198,7 +206,7 @@ class _Invocation:
                 if mimetype in FORM_CONTENT_TYPES:
                     files = await request.files()
             elif body_name in self.arguments or self.has_kwargs:
-                body = stashed  # the validator's own parse of these very bytes
+                body = stashed  # the one parse of these bytes (mock.bodies)
         if parsed is None:
             parsed = parse(scope, self.uri_parser)
         if self.plain and not files and mimetype not in FORM_CONTENT_TYPES:
@@ -245,10 +253,3 @@ class OperationApp(AsyncASGIApp):
                 await invocation(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
-
-
-def remember_body(scope: Scope, body: Any) -> None:
-    """For a JSON body validator: the parsed body, so the handler's argument is not parsed
-    from the same bytes again."""
-    scope.setdefault("extensions", {})[PARSED_BODY] = body
-

@@ -38,9 +38,8 @@ from starlette.datastructures import FormData, Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Message, Receive, Scope
 
-from mock.bodies import buffer_body
+from mock.bodies import MISSING, buffer_body, recall_json, remember_json
 from mock.errors import ApiProblem
-from mock.operations import remember_body
 
 # Every format jsonschema knows (uuid, date, date-time, …), not only draft 4's.
 FORMATS = FormatChecker()
@@ -310,13 +309,16 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
         raw = b"".join([chunk async for chunk in stream])
         if not raw.strip():
             return None
-        try:
-            body = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-        except UnicodeDecodeError:
-            raise ApiProblem(400, "malformed_body", "The body is not valid UTF-8.") from None
-        except ValueError as exc:
-            raise ApiProblem(400, "malformed_body", f"The body is not valid JSON: {exc}") from None
-        remember_body(scope, body)
+        body = recall_json(scope, raw)  # the front door's strict parse of these bytes
+        if body is MISSING:
+            try:
+                body = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+            except UnicodeDecodeError:
+                raise ApiProblem(400, "malformed_body", "The body is not valid UTF-8.") from None
+            except ValueError as exc:
+                raise ApiProblem(400, "malformed_body",
+                                 f"The body is not valid JSON: {exc}") from None
+            remember_json(scope, raw, body)
         return body
 
     def _validate(self, body: t.Any) -> dict[str, t.Any] | None:
