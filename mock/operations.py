@@ -45,7 +45,12 @@ from connexion.middleware.request_validation import (
     RequestValidationOperation,
 )
 from connexion.operations import AbstractOperation
-from connexion.utils import inspect_function_arguments, is_json_mimetype, is_nullable
+from connexion.utils import (
+    inspect_function_arguments,
+    is_json_mimetype,
+    is_nullable,
+    split_content_type,
+)
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -102,6 +107,17 @@ class _OnceBuiltOperation(RequestValidationOperation):
         if self.takes_body:  # else Connexion would find no body schema and go on
             receive, scope = await self._body(scope, receive)
         await self.next_app(scope, receive, send)
+
+    def extract_content_type(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
+        """Connexion's, less its `utils.extract_content_type`, which builds a `typing` alias on
+        every call (a tenth of a POST's CPU, profiled): the same header, split the same way."""
+        content_type = next((value.decode("latin-1") for key, value in headers
+                             if key.decode("latin-1").lower() == "content-type"), None)
+        mime_type, encoding = split_content_type(content_type)
+        if mime_type is None:
+            mime_type = self._operation.consumes[0] if self._operation.consumes \
+                else "application/octet-stream"
+        return mime_type, "utf-8" if encoding is None else encoding
 
     async def _body(self, scope: Scope, receive: Receive) -> tuple[Receive, Scope]:
         mime_type, encoding = self.extract_content_type(scope["headers"])
