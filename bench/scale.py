@@ -38,6 +38,7 @@ from typing import Any
 
 import httpx
 
+from bench import short_path
 from fixtures import seed, tokens
 from fixtures.seed import SeedStep
 
@@ -329,8 +330,7 @@ def memory_breakdown(rows: int = 20_000, top: int = 8) -> list[dict[str, Any]]:
     out = [{"site": "total", "bytes_per_row": round(total / rows, 1), "objects_per_row": None}]
     for stat in stats[:top]:
         frame = stat.traceback[0]
-        site = f"{Path(frame.filename).as_posix().split('/work/main/')[-1]}:{frame.lineno}"
-        out.append({"site": site.split("site-packages/")[-1],
+        out.append({"site": f"{short_path(frame.filename)}:{frame.lineno}",
                     "bytes_per_row": round(stat.size_diff / rows, 1),
                     "objects_per_row": round(stat.count_diff / rows, 2)})
     return out

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bench import load, profiling, report, scale, workload
+from bench import ROOT, load, profiling, report, scale, workload
 from bench.reference_app import create_reference_app
 from fixtures import tokens
 
@@ -150,6 +150,9 @@ def test_profile_summary_partitions_samples() -> None:
     assert summary["components"]["mock/auth.py"] == 20.0  # uuid counts for its caller
     assert summary["spans"]["mock/auth.py verify (JWT)"] == 80.0
     assert profiling.split_frame("f (/x/site-packages/jwt/api.py:3)") == ("f", "jwt/api.py")
+    assert profiling.split_frame(f"g ({ROOT / 'mock' / 'store.py'}:7)") == ("g", "mock/store.py")
+    assert profiling.split_frame("h (/usr/lib/python3.11/json/encoder.py:1)") == \
+        ("h", "json/encoder.py")
     assert profiling.costs_us(summary, 1.0)["PyJWT decode"] == 600.0
     mock = {**summary, "cpu_ms_per_request": 1.0, "costs_us": profiling.costs_us(summary, 1.0)}
     table = report.profile_table({"get_by_id": {"mock": mock}})
