@@ -1,4 +1,5 @@
-"""The framework's ceiling: a Connexion 3.3 AsyncApp on the same spec with no logic.
+"""Bare Connexion (`connexion` in `make bench`): a Connexion 3.3 AsyncApp on the same spec with
+no logic — the framework's own cost, below which the mock cannot go without leaving it.
 
 Same routing, same request validation (`mock.validation.VALIDATOR_MAP`, compiled schemas), the
 same middleware list (Connexion's defaults minus its security and Swagger UI, as in the mock),
@@ -7,7 +8,8 @@ rendered by the mock's problem handler — and then handlers
 that return a fixed, pre-encoded body per operation. The mock's requests/s over this app's is the
 cost of its rules, store and rendering.
 
-`python -m bench.reference_app --port P --bodies FILE` serves it on one uvicorn worker; FILE maps
+`python -m bench.reference_app --port P --bodies FILE [--loop L]` serves it on one uvicorn
+worker (on the event loop L: the bench passes the mock's); FILE maps
 operationId -> {"status": int, "body": any JSON} (the bench captures them from the mock, so both
 servers send the same bytes). Other operations answer 200 `{}`.
 """
@@ -31,6 +33,7 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bench.servers import LOOP_CHOICES
 from contract.spec import load_spec
 from fixtures.tokens import DEFAULT_SECRET
 from mock.errors import ApiProblem, problem_handler
@@ -113,10 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--bodies", type=Path, help="JSON: operationId -> {status, body}")
     parser.add_argument("--secret", default=DEFAULT_SECRET)
+    parser.add_argument("--loop", choices=LOOP_CHOICES, default="auto",
+                        help="uvicorn's event loop (the bench passes the mock's)")
     args = parser.parse_args(argv)
     bodies = json.loads(args.bodies.read_text()) if args.bodies else {}
     app = create_reference_app(bodies, secret=args.secret)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", loop=args.loop)
     return 0
 
 
