@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from bench import load, servers
+from bench import load, servers, workload
 from bench.starlette_app import create_app
 from fixtures import tokens
 
@@ -91,10 +92,37 @@ def test_runtime_of_a_process_that_is_gone() -> None:
 
 
 def test_the_ids_the_floor_serves_are_the_workloads() -> None:
-    from bench import workload
-
     work = workload.plan(50, 20, sample=10)
     assert work.ids() == {"transactions": list(work.transaction_ids),
                           "payables": list(work.payable_ids)}
 
 
+
+
+def test_the_bench_starts_the_seeded_mock_and_both_python_references_alike(
+        tmp_path: Path) -> None:
+    """`python -m bench`'s own start-up, tiny (no Prism): every server on the mock's loop and
+    parser; the references answer every scenario as the mock did; one short round each."""
+    from dataclasses import replace
+
+    from bench.__main__ import parse_args, run_load, start_servers
+
+    settings = parse_args(["--quick", "--no-prism", "--rows", "200", "--duration", "1",
+                           "--out", str(tmp_path)])
+    settings = replace(settings, sizes=replace(settings.sizes, payables=50),
+                       config=replace(settings.config, warmup=0))
+    results: dict[str, Any] = {"meta": {}, "load": []}
+    started: list[servers.Server] = []
+    try:
+        items = start_servers(settings, results, started)
+        assert [s.name for s in started] == ["mock", "starlette", "connexion"]
+        assert len({(r["loop"], r["http"]) for r in results["meta"]["runtimes"].values()}) == 1
+        for reference in started[1:]:
+            workload.capture(reference.api_url, items)  # raises unless each answers as expected
+        run_load(settings, started, items[:1], results)
+    finally:
+        for server in reversed(started):
+            server.stop()
+    assert [r["server"] for r in results["load"]] == ["mock", "starlette", "connexion"]
+    assert all(r["requests"] > 0 and r["errors"] == 0 and r["cpu_ms_per_request"]
+               for r in results["load"])
