@@ -98,7 +98,7 @@ def auth_headers(scenario: Scenario, secret: str = tokens.DEFAULT_SECRET) -> dic
 
 def capture(api_url: str, items: list[Scenario]) -> dict[str, dict[str, Any]]:
     """One request per scenario against the mock: checks it answers as expected, and returns
-    operationId -> {status, body} for the reference app to replay (first scenario wins)."""
+    operationId -> {status, body} for the references to replay (first scenario wins)."""
     bodies: dict[str, dict[str, Any]] = {}
     with httpx.Client(base_url=api_url.rstrip("/"), timeout=30.0) as client:
         for scenario in items:
