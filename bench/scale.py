@@ -38,13 +38,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from bench import short_path
 from fixtures import seed, tokens
 from fixtures.seed import SeedStep
+
+if TYPE_CHECKING:
+    from mock.store import TenantStore
 
 CHECKPOINTS: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000)
 SORT = "-occurred_at"  # the transactions' default sort
@@ -192,9 +195,9 @@ class _Timer:
     async def sample(self, paths: str | Callable[[], str], samples: int, *,
                      budget: float | None = None, warmup: int = 5) -> dict[str, Any]:
         """p50/p99 of `samples` GETs (of one path, or the next of `paths()` each time) after
-        `warmup` untimed ones; with a `budget` (seconds),
-        fewer once it is spent (never under MIN_SAMPLES, and one warm-up when the first is
-        slow): a page that walks a million rows must not stall the run. `n` is how many."""
+        `warmup` untimed ones; with a `budget` (seconds), fewer once it is spent (never under
+        MIN_SAMPLES, and one warm-up when the first is slow): a page that walks a million rows
+        must not stall the run. `n` is how many were timed, `rows` how many the page held."""
         path = paths if callable(paths) else functools.partial(str, paths)
         began = time.perf_counter()
         response = await self.get(path())
@@ -249,7 +252,7 @@ class _Grower:
     """One tenant's large dataset, applied in steps up to each size: seconds spent and RSS
     growth (after a collection) summed over the steps."""
 
-    def __init__(self, ts: Any, steps: Iterator[SeedStep]) -> None:
+    def __init__(self, ts: TenantStore, steps: Iterator[SeedStep]) -> None:
         from mock import seeding
 
         self.ts, self.steps, self.seeding = ts, steps, seeding
