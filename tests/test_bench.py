@@ -140,6 +140,8 @@ def test_scale_and_idempotency_on_tiny_sizes() -> None:
     assert worst["query"] in point["filtered"] and (worst["small_rows"], worst["large_rows"]) \
         == (100, 300)
     assert worst["ratio"] == round(worst["large"]["p50_ms"] / worst["small"]["p50_ms"], 2)
+    assert worst["large"]["cpu_p50_ms"] > 0 and worst["cpu_ratio"] == round(
+        worst["large"]["cpu_p50_ms"] / worst["small"]["cpu_p50_ms"], 2)
     idem = scale.measure_idempotency(3000, step_seconds=60)
     assert idem["retained"] == 24 * 60  # one key a minute, a 24 h TTL
     assert idem["bytes_per_retained_entry"] > 0
@@ -165,6 +167,7 @@ def test_worst_filtered_is_the_slowest_at_the_largest_size() -> None:
 
     worst = scale.worst_filtered([point(1000, 1.0, 4.0), point(10**6, 3.0, 2.0)])
     assert worst is not None and (worst["query"], worst["ratio"]) == ("a", 3.0)
+    assert worst["cpu_ratio"] is None  # no CPU times in these points
     assert scale.worst_filtered([point(1000, 1.0, 1.0)]) is None
 
 
