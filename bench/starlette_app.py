@@ -48,16 +48,19 @@ _NOT_FOUND = Response(b'{"status":404,"title":"Not Found"}', 404,
 
 
 class Tokens:
-    """HS512 verification, once per distinct token; `exp` checked on every use."""
+    """HS512 verification, once per distinct token; `exp` checked on every use (as the mock's
+    token cache does; bare Connexion uses it too)."""
 
     def __init__(self, secret: str) -> None:
         self.secret = secret
         self.known: dict[str, Mapping[str, Any]] = {}
 
-    def tenant(self, request: Request) -> str | None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    def claims(self, authorization: str) -> Mapping[str, Any] | None:
+        """The claims of an `Authorization` header value, or None (not a valid bearer JWT)."""
+        scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer":
             return None
+        token = token.strip()
         claims = self.known.get(token)
         if claims is None:
             try:
@@ -68,7 +71,11 @@ class Tokens:
             self.known[token] = claims
         if claims["exp"] <= time.time():
             return None
-        return str(claims["sub"])
+        return claims
+
+    def tenant(self, request: Request) -> str | None:
+        claims = self.claims(request.headers.get("authorization", ""))
+        return None if claims is None else str(claims["sub"])
 
 
 def _template(bodies: Mapping[str, Any], operation_id: str) -> dict[str, Any]:
