@@ -143,7 +143,8 @@ def _pair(timing: Mapping[str, Any]) -> str:
 
 def filtered_table(scale: Mapping[str, Any]) -> str:
     """Every filtered page at the smallest and the largest size: p50 / p99 (samples), the rows
-    on the page, and the ratio of the p50s; then the worst one."""
+    on the page at the largest (`+ cursor`: it has a next_cursor), and the ratio of the p50s;
+    then the worst one."""
     points = scale.get("points", [])
     if not points or not points[-1].get("filtered"):
         return "Not measured."
@@ -156,7 +157,8 @@ def filtered_table(scale: Mapping[str, Any]) -> str:
         at_small = small["filtered"].get(name, {})
         note = notes.get(name, {}).get("note")
         lines.append(
-            f"| `{name}`{f' ({note})' if note else ''} | {at_large.get('rows', '–')} "
+            f"| `{name}`{f' ({note})' if note else ''} | {at_large.get('rows', '–')}"
+            f"{' + cursor' if at_large.get('continues') else ''} "
             f"| {_pair(at_small) if at_small else '–'} ({at_small.get('n', '–')}) "
             f"| {_pair(at_large)} ({at_large.get('n', '–')}) "
             f"| {_fmt(p50_ratio(at_small, at_large), '.2f', '×')} "

@@ -198,7 +198,8 @@ class _Timer:
         """p50/p99 of `samples` GETs (of one path, or the next of `paths()` each time) after
         `warmup` untimed ones; with a `budget` (seconds), fewer once it is spent (never under
         MIN_SAMPLES, and one warm-up when the first is slow): a page that walks a million rows
-        must not stall the run. `n` is how many were timed, `rows` how many the page held.
+        must not stall the run. `n` is how many were timed, `rows` how many the page held,
+        `continues` whether it had a next_cursor (a page may be short, even empty, and go on).
 
         Wall-clock (`p50_ms`, `p99_ms`) and this thread's CPU time (`cpu_p50_ms`, `cpu_p99_ms`:
         the app runs in it, on the client's event loop), which other work on a shared machine
@@ -221,9 +222,10 @@ class _Timer:
             durations.append(time.perf_counter() - start)
             spent += durations[-1]
         body = response.json()
-        found = len(body["data"]) if isinstance(body, dict) and "data" in body else 1
+        page = isinstance(body, dict) and "data" in body
         return {**quantiles_ms(durations), **quantiles_ms(cpu, "cpu_"), "n": len(durations),
-                "rows": found}
+                "rows": len(body["data"]) if page else 1,
+                "continues": page and body.get("next_cursor") is not None}
 
 
 async def _http_timings(app: Any, timer_tokens: dict[str, str], ids: Sequence[str],

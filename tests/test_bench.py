@@ -136,6 +136,7 @@ def test_scale_and_idempotency_on_tiny_sizes() -> None:
     assert found["transactions?type=credit&person_id={supplier}"] == 0
     assert found["payables?person_id={customer}"] == 0
     assert found["transactions?type=debit"] == found["payables?person_id={supplier}"] == 25
+    assert point["filtered"]["transactions?type=debit"]["continues"] is True
     worst = result["worst_filtered"]
     assert worst["query"] in point["filtered"] and (worst["small_rows"], worst["large_rows"]) \
         == (100, 300)

@@ -30,7 +30,8 @@ def point(rows: int, ms: float, worst_ms: float, seed_s: float) -> dict[str, Any
             "filtered": {"transactions?type=debit": timing,
                          "transactions?type=credit&person_id={supplier}": {
                              "p50_ms": worst_ms, "p99_ms": worst_ms, "cpu_p50_ms": worst_ms / 3,
-                             "cpu_p99_ms": worst_ms / 3, "n": 3, "rows": 0}},
+                             "cpu_p99_ms": worst_ms / 3, "n": 3, "rows": 0,
+                             "continues": True}},
             "store": dict.fromkeys(("first_page", "deep_page", "filtered_page"), timing)}
 
 
@@ -91,7 +92,7 @@ def test_report_writes_tables_json_and_chart(tmp_path: Path) -> None:
     # mock ÷ Starlette, ÷ Connexion, ÷ Prism: req/s, and at equal CPU in brackets
     assert "| GET /transactions/{id} | 0.60× (0.36×) | 0.90× (0.72×) | 2.00× (3.60×) |" in text
     assert "plain Starlette uvloop + httptools (the same for all)" in text
-    assert "| `transactions?type=credit&person_id={supplier}` | 0 | 1.50 / 1.50 (3) " \
+    assert "| `transactions?type=credit&person_id={supplier}` | 0 + cursor | 1.50 / 1.50 (3) " \
            "| 4.50 / 4.50 (3) | 3.00× (3.00×) |" in text
     assert "Worst filtered page at 1,000,000 rows" in text
     assert "| load | 155 | 150 |" in text
