@@ -4,7 +4,7 @@ memory; then the table, JSON and chart.
 
 The sizes and each part's time budget are in `bench/plan.py`: the full run fits in 8 minutes on
 an idle 2-core machine (three interleaved 2 s rounds per scenario and server, 100k rows, scale
-to 1M), BENCH_QUICK=1 (or `--quick`) in 2 (one 1 s round, 10k rows, scale to 100k).
+to 1M), BENCH_QUICK=1 (or `--quick`) in 2 (one cold 1 s round, 10k rows, scale to 100k).
 """
 
 from __future__ import annotations
