@@ -1,9 +1,10 @@
-"""`python -m bench` (what `make bench` runs): load against the mock and its two references,
-a py-spy profile of the mock, start-up, scale and memory; then the table, JSON and chart.
+"""`python -m bench` (what `make bench` runs): load against the mock and its three references
+(plain Starlette, bare Connexion, Prism), a py-spy profile of the mock, start-up, scale and
+memory; then the table, JSON and chart.
 
-BENCH_QUICK=1 (or `--quick`) shortens everything (3 s runs, 10k rows, scale to 100k) for a
-look in about two minutes; the full run uses three interleaved 4 s rounds per scenario and
-server, 100k rows and scale to 1M.
+The sizes and each part's time budget are in `bench/plan.py`: the full run fits in 8 minutes on
+an idle 2-core machine (three interleaved 2 s rounds per scenario and server, 100k rows, scale
+to 1M), BENCH_QUICK=1 (or `--quick`) in 2 (one cold 1 s round, 10k rows, scale to 100k).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bench import OUT_DIR, ROOT, journal, load, profiling, report, scale, servers, workload
+from bench import OUT_DIR, ROOT, journal, load, plan, profiling, report, scale, servers, workload
 
 
 @dataclass(frozen=True)
@@ -32,17 +33,15 @@ class Settings:
     quick: bool
     tool: load.Tool
     config: load.LoadConfig
-    rounds: int
+    sizes: plan.Sizes
     mock_args: tuple[str, ...]
-    rows: int
-    payables: int
-    checkpoints: tuple[int, ...]
-    profile_seconds: float
-    startup_repeats: int
-    idempotency_entries: int
     prism: bool
     out: Path
     only: str | None = None
+
+    @property
+    def rounds(self) -> int:
+        return self.sizes.rounds
 
 
 def log(message: str) -> None:
@@ -58,7 +57,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--duration", type=float, help="seconds per round (4; quick 3)")
+    parser.add_argument("--duration", type=float, help="seconds per round (2; quick 1)")
     parser.add_argument("--rounds", type=int,
                         help="rounds per scenario and server, interleaved across servers "
                              "(3; quick 1)")
@@ -77,23 +76,18 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     if args.tool == "auto" and not load.wrk_path() and not args.no_install:
         install_wrk()
     tool: load.Tool = load.default_tool() if args.tool == "auto" else args.tool
-    duration = args.duration or (3.0 if quick else 4.0)
-    checkpoints = (tuple(int(c) for c in args.checkpoints.split(",")) if args.checkpoints
-                   else scale.CHECKPOINTS[:3] if quick else scale.CHECKPOINTS)
+    sizes = plan.QUICK if quick else plan.FULL
+    overrides: dict[str, Any] = {
+        "duration": args.duration, "rounds": args.rounds, "rows": args.rows,
+        "checkpoints": tuple(int(c) for c in args.checkpoints.split(","))
+        if args.checkpoints else None,
+    }
+    sizes = replace(sizes, **{k: v for k, v in overrides.items() if v is not None})
     return Settings(
         quick=quick, tool=tool,
-        config=load.LoadConfig(args.threads, args.connections, duration, 1.0),
-        rounds=args.rounds or (1 if quick else 3),
-        mock_args=tuple(shlex.split(args.mock_args)),
-        rows=args.rows or (10_000 if quick else 100_000),
-        payables=5_000 if quick else 20_000,
-        checkpoints=checkpoints,
-        profile_seconds=3.0 if quick else 8.0,
-        startup_repeats=1 if quick else 3,
-        idempotency_entries=200_000 if quick else 1_000_000,
-        prism=not args.no_prism,
-        out=args.out,
-        only=args.only,
+        config=load.LoadConfig(args.threads, args.connections, sizes.duration, sizes.warmup),
+        sizes=sizes, mock_args=tuple(shlex.split(args.mock_args)), prism=not args.no_prism,
+        out=args.out, only=args.only,
     )
 
 
@@ -112,86 +106,100 @@ def install_wrk() -> None:
         log(f"bench: apt-get install wrk failed ({exc}): using the Python load client")
 
 
-def run_load(settings: Settings, results: dict[str, Any]) -> None:
-    """Start the three servers, run every scenario on each back to back, profile the mock."""
+def start_servers(settings: Settings, results: dict[str, Any],
+                  started: list[servers.Server]) -> list[load.Scenario]:
+    """The mock (seeded), then the references on the mock's event loop: the plain Starlette
+    floor and bare Connexion (both answering the bodies captured from the mock), and Prism.
+    Appends each to `started` as it comes up (the caller stops them); returns the scenarios."""
     logs = settings.out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    started: list[servers.Server] = []
-    try:
-        mock = servers.start_mock(log_path=logs / "mock.log", extra=settings.mock_args)
-        started.append(mock)
-        t0 = time.perf_counter()
-        for body in workload.seed_bodies(settings.rows, settings.payables):
-            servers.seed_mock(mock, body)
-        log(f"bench: mock seeded in {time.perf_counter() - t0:.1f} s "
-            f"({settings.rows:,} transactions, {settings.payables:,} payables)")
-        work = workload.plan(settings.rows, settings.payables)
-        items = workload.scenarios(work)
-        bodies_path = settings.out / "reference-bodies.json"
-        bodies_path.write_text(json.dumps(workload.capture(mock.api_url, items)))
-        targets = [mock]
-        started.append(reference := servers.start_reference(bodies_path,
-                                                            log_path=logs / "reference.log"))
-        targets.append(reference)
-        if settings.prism:
-            binary = servers.ensure_prism(log)
-            if binary is not None:
-                spec_path = servers.bundle_spec(settings.out / "spec")
-                started.append(prism := servers.start_prism(binary, spec_path,
-                                                            log_path=logs / "prism.log"))
-                targets.append(prism)
-        results["meta"]["prism_version"] = servers.installed_prism_version()
-        nonce = f"{int(time.time())}"
-        for scenario in items:
-            headers = workload.auth_headers(scenario)
-            rounds: dict[str, list[load.LoadResult]] = {s.name: [] for s in targets}
+    sizes = settings.sizes
+    mock = servers.start_mock(log_path=logs / "mock.log", extra=settings.mock_args)
+    started.append(mock)
+    t0 = time.perf_counter()
+    for body in workload.seed_bodies(sizes.rows, sizes.payables):
+        servers.seed_mock(mock, body)
+    log(f"bench: mock seeded in {time.perf_counter() - t0:.1f} s "
+        f"({sizes.rows:,} transactions, {sizes.payables:,} payables)")
+    work = workload.plan(sizes.rows, sizes.payables)
+    items = workload.scenarios(work)
+    bodies_path = settings.out / "reference-bodies.json"
+    bodies_path.write_text(json.dumps(workload.capture(mock.api_url, items)))
+    ids_path = settings.out / "reference-ids.json"
+    ids_path.write_text(json.dumps(work.ids()))
+    loop = mock.runtime().loop or "auto"
+    started.append(servers.start_starlette(bodies_path, ids_path, loop=loop,
+                                           log_path=logs / "starlette.log"))
+    started.append(servers.start_connexion(bodies_path, loop=loop,
+                                           log_path=logs / "connexion.log"))
+    if settings.prism:
+        binary = servers.ensure_prism(log)
+        if binary is not None:
+            spec_path = servers.bundle_spec(settings.out / "spec")
+            started.append(servers.start_prism(binary, spec_path,
+                                               log_path=logs / "prism.log"))
+    results["meta"]["prism_version"] = servers.installed_prism_version()
+    results["meta"]["runtimes"] = {s.name: s.runtime().to_json() for s in started if s.python}
+    log("bench: servers " + ", ".join(
+        f"{name} ({r['loop']}, {r['http']})" for name, r in results["meta"]["runtimes"].items())
+        + (", prism" if any(s.name == "prism" for s in started) else ""))
+    return items
+
+
+def run_load(settings: Settings, targets: Sequence[servers.Server],
+             items: Sequence[load.Scenario], results: dict[str, Any]) -> None:
+    """Every scenario on every server: a warm-up each, then rounds interleaved across the
+    servers (so all see the same background load), with the server's CPU from /proc."""
+    nonce = f"{int(time.time())}"
+    for scenario in items:
+        headers = workload.auth_headers(scenario)
+        rounds: dict[str, list[load.LoadResult]] = {s.name: [] for s in targets}
+        for server in targets:
+            load.warm_up(scenario, server.api_url, settings.config, server=server.name,
+                         tool=settings.tool, nonce=f"{nonce}{server.name[0]}",
+                         base_headers=headers)
+        for number in range(settings.rounds):
             for server in targets:
-                load.warm_up(scenario, server.api_url, settings.config, server=server.name,
-                             tool=settings.tool, nonce=f"{nonce}{server.name[0]}",
-                             base_headers=headers)
-            for number in range(settings.rounds):
-                for server in targets:
-                    before = server.cpu_seconds()
-                    result = load.run(
-                        scenario, server.api_url, settings.config, server=server.name,
-                        tool=settings.tool, nonce=f"{nonce}{server.name[0]}{number}",
-                        base_headers=headers)
-                    after = server.cpu_seconds()
-                    cpu = None if before is None or after is None else after - before
-                    rounds[server.name].append(result.with_cpu(cpu))
-            for server in targets:
-                result = load.combine(rounds[server.name])
-                results["load"].append(result.to_json())
-                log(f"bench: {scenario.name:<12} {server.name:<10} {result.rps:>8,.0f} req/s  "
-                    f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  "
-                    f"CPU {result.cpu_ms_per_request or 0:.3f} ms/req  "
-                    f"errors {result.errors}  load {result.loadavg}")
-        results["profile"] = run_profile(settings, targets, items)
-    finally:
-        for server in reversed(started):
-            server.stop()
+                before = server.cpu_seconds()
+                result = load.run(
+                    scenario, server.api_url, settings.config, server=server.name,
+                    tool=settings.tool, nonce=f"{nonce}{server.name[0]}{number}",
+                    base_headers=headers)
+                after = server.cpu_seconds()
+                cpu = None if before is None or after is None else after - before
+                rounds[server.name].append(result.with_cpu(cpu))
+        for server in targets:
+            result = load.combine(rounds[server.name])
+            results["load"].append(result.to_json())
+            log(f"bench: {scenario.name:<12} {server.name:<10} {result.rps:>8,.0f} req/s  "
+                f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  "
+                f"CPU {result.cpu_ms_per_request or 0:.3f} ms/req  "
+                f"errors {result.errors}  load {result.loadavg}")
+
+
+PROFILED_SCENARIOS = ("get_by_id", "list")
+PROFILED_SERVERS = ("mock", "connexion")
 
 
 def run_profile(settings: Settings, targets: Sequence[servers.Server],
                 items: Sequence[load.Scenario]) -> dict[str, Any]:
-    """py-spy on the mock's and the reference's pids while the GET-by-id and list loads run;
+    """py-spy on the mock's and bare Connexion's pids while the GET-by-id and list loads run;
     the CPU per request measured meanwhile turns sample shares into µs per request."""
     binary = profiling.pyspy_path()
     if binary is None:
         return {"error": "py-spy not installed"}
     out: dict[str, Any] = {}
-    config = load.LoadConfig(settings.config.threads, settings.config.connections,
-                             settings.profile_seconds, 0)
+    seconds = settings.sizes.profile_seconds
+    config = load.LoadConfig(settings.config.threads, settings.config.connections, seconds, 0)
     for scenario in items:
-        if scenario.name not in ("get_by_id", "list"):
+        if scenario.name not in PROFILED_SCENARIOS:
             continue
         out[scenario.name] = {}
         for server in targets:
-            if server.name not in ("mock", "reference"):
+            if server.name not in PROFILED_SERVERS:
                 continue
             raw = settings.out / f"profile-{scenario.name}-{server.name}.txt"
-            recorder = profiling.start_record(server.pid, settings.profile_seconds + 1, raw,
-                                              binary=binary)
+            recorder = profiling.start_record(server.pid, seconds + 1, raw, binary=binary)
             time.sleep(0.5)  # let py-spy attach
             before = server.cpu_seconds()
             result = load.run(scenario, server.api_url, config, server=server.name,
@@ -227,55 +235,76 @@ def scale_part(part: str, *args: str, timeout: float = 3600) -> Any:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_scale(settings: Settings, results: dict[str, Any]) -> None:
-    """Scale, memory by allocation site and the idempotency cache, each in its own process."""
-    results["scale"] = scale_part(
-        "scale", "--checkpoints", ",".join(map(str, settings.checkpoints)),
-        "--samples", "100" if settings.quick else "200")
-    results["scale"]["memory_breakdown"] = scale_part("breakdown")
-    results["idempotency"] = scale_part("idempotency", "--entries",
-                                        str(settings.idempotency_entries))
+def run_served(settings: Settings, results: dict[str, Any], watch: plan.Stopwatch) -> None:
+    """The parts that need the servers up: load, then the profile."""
+    started: list[servers.Server] = []
+    try:
+        with watch.part("setup"):
+            items = start_servers(settings, results, started)
+        with watch.part("load"):
+            run_load(settings, started, items, results)
+        with watch.part("profile"):
+            results["profile"] = run_profile(settings, started, items)
+    finally:
+        for server in reversed(started):
+            server.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     settings = parse_args(argv)
     settings.out.mkdir(parents=True, exist_ok=True)
-    begin = time.perf_counter()
+    sizes = settings.sizes
+    kind = "quick" if settings.quick else "full"
     results: dict[str, Any] = {
         "meta": {
             "quick": settings.quick, "tool": settings.tool, "threads": settings.config.threads,
-            "connections": settings.config.connections, "duration": settings.config.duration,
-            "rounds": settings.rounds, "mock_args": list(settings.mock_args),
-            "rows": settings.rows, "payables": settings.payables, "cpus": os.cpu_count(),
+            "connections": settings.config.connections, "duration": sizes.duration,
+            "warmup": sizes.warmup, "rounds": sizes.rounds,
+            "mock_args": list(settings.mock_args), "rows": sizes.rows,
+            "payables": sizes.payables, "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "loadavg_start": [round(x, 2) for x in os.getloadavg()],
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "wrk": load.wrk_path(),
+            "wrk": load.wrk_path(), "limit_s": plan.TOTAL_LIMIT[kind],
         },
         "load": [], "profile": {},
     }
-    log(f"bench: {'quick' if settings.quick else 'full'} run with {settings.tool}, "
-        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    log(f"bench: {kind} run with {settings.tool}, load average {os.getloadavg()[0]:.2f} on "
+        f"{os.cpu_count()} CPUs; budget {sizes.total_budget:.0f} s "
+        f"(limit {plan.TOTAL_LIMIT[kind]:.0f} s)")
     if settings.only == "journal":
         return run_journal_only(settings, results)
-    run_load(settings, results)
-    log("bench: the journal's write cost (--db) …")
-    results["journal"] = journal.run(settings.config, settings.tool, settings.rounds,
-                                     settings.out / "logs", log)
-    log("bench: start-up time …")
-    results["startup"] = scale.measure_startup(settings.startup_repeats)
-    results["startup"]["phases"] = scale.startup_phases()
-    results["startup"]["without_spec_cache_s"] = scale.measure_startup(
-        1, spec_cache=False)["median_s"]
-    log(f"bench: start-up median {results['startup']['median_s']} s")
-    log("bench: scale and idempotency memory (in-process) …")
-    run_scale(settings, results)
+    watch = plan.Stopwatch(sizes.budget, log)
+    run_served(settings, results, watch)
+    with watch.part("journal"):
+        log("bench: the journal's write cost (--db) …")
+        results["journal"] = journal.run(settings.config, settings.tool, settings.rounds,
+                                         settings.out / "logs", log)
+    with watch.part("startup"):
+        results["startup"] = scale.measure_startup(sizes.startup_repeats)
+        results["startup"]["phases"] = scale.startup_phases()
+        results["startup"]["without_spec_cache_s"] = scale.measure_startup(
+            1, spec_cache=False)["median_s"]
+        log(f"bench: start-up median {results['startup']['median_s']} s")
+    with watch.part("scale"):
+        log("bench: scale (in-process) …")
+        results["scale"] = scale_part(
+            "scale", "--checkpoints", ",".join(map(str, sizes.checkpoints)),
+            "--samples", str(sizes.samples))
+    with watch.part("breakdown"):
+        results["scale"]["memory_breakdown"] = scale_part(
+            "breakdown", "--rows", str(sizes.breakdown_rows))
+    with watch.part("idempotency"):
+        results["idempotency"] = scale_part("idempotency", "--entries",
+                                            str(sizes.idempotency_entries))
     results["meta"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
-    results["meta"]["seconds"] = round(time.perf_counter() - begin, 1)
+    results["meta"]["parts"] = watch.to_json()
+    results["meta"]["seconds"] = watch.total
     text = report.write_all(results, settings.out)
     print("\n" + text)
-    log(f"bench: wrote {settings.out / 'results.json'}, results.md and bench.png "
-        f"in {results['meta']['seconds']} s")
+    log(f"bench: wrote {settings.out / 'results.json'}, results.md and bench.png; "
+        + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in watch.seconds.items())
+        + f"; {watch.total:.0f} s in all")
     return 0
 
 

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from bench import short_path
+
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 
 # Owners of CPU time, most specific first. Each sample goes to the owner of its innermost frame
@@ -91,15 +93,11 @@ def start_record(pid: int, seconds: float, out: Path, *, rate: int = 250,
 
 def split_frame(frame: str) -> tuple[str, str]:
     """`("JSONEncoder.encode", "json/encoder.py")` from `JSONEncoder.encode (json/encoder.py:200)`;
-    paths are cut after `site-packages/` or the repository root, so categories match either."""
+    full paths are cut to the package root (`bench.short_path`), so categories match either."""
     match = _FRAME.match(frame.strip())
     if not match:
         return frame.strip(), ""
-    path = match["file"]
-    for marker in ("site-packages/", "/work/main/", "python3.11/"):
-        if marker in path:
-            path = path.split(marker, 1)[1]
-    return match["func"], path
+    return match["func"], short_path(match["file"])
 
 
 def parse_raw(text: str) -> list[tuple[list[tuple[str, str]], int]]:

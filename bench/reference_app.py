@@ -1,13 +1,15 @@
-"""The framework's ceiling: a Connexion 3.3 AsyncApp on the same spec with no logic.
+"""Bare Connexion (`connexion` in `make bench`): a Connexion 3.3 AsyncApp on the same spec with
+no logic — the framework's own cost, below which the mock cannot go without leaving it.
 
 Same routing, same request validation (`mock.validation.VALIDATOR_MAP`, compiled schemas), the
 same middleware list (Connexion's defaults minus its security and Swagger UI, as in the mock),
-a bearer JWT decoded with PyJWT (HS512) before validation as the mock does, validation errors
-rendered by the mock's problem handler — and then handlers
-that return a fixed, pre-encoded body per operation. The mock's requests/s over this app's is the
-cost of its rules, store and rendering.
+a bearer JWT verified with PyJWT (HS512) before validation, once per distinct token as the mock
+does (the floor's `Tokens`), validation errors rendered by the mock's problem handler — and then
+handlers that return a fixed, pre-encoded body per operation. The mock's requests/s over this
+app's is the cost of its rules, store and rendering.
 
-`python -m bench.reference_app --port P --bodies FILE` serves it on one uvicorn worker; FILE maps
+`python -m bench.reference_app --port P --bodies FILE [--loop L]` serves it on one uvicorn
+worker (on the event loop L: the bench passes the mock's); FILE maps
 operationId -> {"status": int, "body": any JSON} (the bench captures them from the mock, so both
 servers send the same bytes). Other operations answer 200 `{}`.
 """
@@ -21,7 +23,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import jwt
 import uvicorn
 from connexion import AsyncApp
 from connexion.lifecycle import ConnexionResponse
@@ -31,6 +32,8 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bench.servers import LOOP_CHOICES
+from bench.starlette_app import Tokens
 from contract.spec import load_spec
 from fixtures.tokens import DEFAULT_SECRET
 from mock.errors import ApiProblem, problem_handler
@@ -44,11 +47,12 @@ Handler = Callable[..., Awaitable[ConnexionResponse]]
 
 
 class BearerJwt:
-    """Decode `Authorization: Bearer <jwt>` with PyJWT (HS512, `sub` required), or answer 401."""
+    """Verify `Authorization: Bearer <jwt>` (HS512, `sub` and `exp` required; PyJWT once per
+    distinct token, as the mock does), or answer 401."""
 
     def __init__(self, app: ASGIApp, *, secret: str) -> None:
         self.app = app
-        self.secret = secret
+        self.tokens = Tokens(secret)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         routed = scope.get("extensions", {}).get(ROUTING, {}).get("operation_id")
@@ -57,13 +61,7 @@ class BearerJwt:
             return
         header = next((v.decode("latin-1") for k, v in scope["headers"]
                        if k == b"authorization"), "")
-        scheme, _, token = header.partition(" ")
-        try:
-            if scheme.lower() != "bearer":
-                raise jwt.InvalidTokenError("not a bearer token")
-            jwt.decode(token.strip(), self.secret, algorithms=["HS512"],
-                       options={"require": ["sub"], "verify_aud": False})
-        except jwt.InvalidTokenError:
+        if self.tokens.claims(header) is None:
             await send({"type": "http.response.start", "status": 401,
                         "headers": [(b"content-type", b"application/problem+json"),
                                     (b"content-length", str(len(_UNAUTHORIZED)).encode())]})
@@ -113,10 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--bodies", type=Path, help="JSON: operationId -> {status, body}")
     parser.add_argument("--secret", default=DEFAULT_SECRET)
+    parser.add_argument("--loop", choices=LOOP_CHOICES, default="auto",
+                        help="uvicorn's event loop (the bench passes the mock's)")
     args = parser.parse_args(argv)
     bodies = json.loads(args.bodies.read_text()) if args.bodies else {}
     app = create_reference_app(bodies, secret=args.secret)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", loop=args.loop)
     return 0
 
 

@@ -1,14 +1,17 @@
-"""In-process figures: page and GET latency against table size, memory per row, start-up time
-and the idempotency cache's memory.
+"""In-process figures: page and GET latency against table size, the filtered pages' worst
+case, memory per row, start-up time and the idempotency cache's memory.
 
-- `measure_scale`: one tenant's transactions grown through 1k, 10k, 100k, 1M rows (a prefix of
-  one `large_dataset`, applied by `mock.seeding` — the domain layer, as over HTTP). At each size:
-  the first list page, a deep page (a cursor at the middle of the table), a filtered page and a
-  GET by id, through the real app in-process (httpx's ASGI transport, no sockets), and the bare
-  `Table.page` beside them; and the process's RSS growth per row.
+- `measure_scale`: one tenant's transactions and another's payables grown together through
+  1k, 10k, 100k, 1M rows (prefixes of one `large_dataset` each, applied by `mock.seeding` — the
+  domain layer, as over HTTP — and frozen after each step as `/__mock/seed` does). At each size:
+  the first list page, a deep page (a cursor at the middle of the table), a GET by id and the
+  filtered pages of `FILTERED`, through the real app in-process (httpx's ASGI transport, no
+  sockets), and the bare `Table.page` beside them; and the process's RSS growth per row.
+  `worst_filtered` names the filtered page slowest at the largest size, beside its time at the
+  smallest.
 - `measure_startup`: `python -m mock` (demo seed) to the first 200 on `/__mock/health`.
 - `measure_idempotency`: `mock.idempotency.IdempotencyCache` driven directly with a fake clock:
-  1M keyed entries arriving at a steady rate, expired entries evicted as the middleware does.
+  keyed entries arriving at a steady rate, expired entries evicted as the middleware does.
 
 `python -m bench.scale {scale,idempotency,breakdown,phases}` runs one part in a fresh process (so
 RSS and tracemalloc mean something) and prints or writes its JSON; `bench/__main__.py` calls it
@@ -31,19 +34,96 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from bench import short_path
 from fixtures import seed, tokens
 from fixtures.seed import SeedStep
+
+if TYPE_CHECKING:
+    from mock.store import TenantStore
 
 CHECKPOINTS: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000)
 SORT = "-occurred_at"  # the transactions' default sort
 RESOURCE = "transactions"
+PAYABLES = "payables"  # grown beside the transactions, in tenant B
+QUERY_BUDGET_S = 1.0  # per filtered page and size: at least MIN_SAMPLES, then until spent
+MIN_SAMPLES = 3
+
+
+@dataclass(frozen=True)
+class FilterQuery:
+    """A filtered list page: `query` names seeded values in braces (`Seeded`'s fields)."""
+
+    resource: str
+    query: str
+    note: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.resource}?{self.query}"
+
+    def path(self, seeded: Seeded) -> str:
+        return f"/{self.resource}?limit=25&{self.query.format(**asdict(seeded))}"
+
+
+# The filter combinations timed at every size: single filters of every density, and
+# combinations matching nothing, which a store must not answer by walking the table. The spec
+# filters dates by exact day (no range), so a day stands for the date range.
+FILTERED: tuple[FilterQuery, ...] = (
+    FilterQuery(RESOURCE, "type=credit&person_id={supplier}",
+                "nothing: suppliers are on debits only"),
+    FilterQuery(RESOURCE, "type=debit", "half of the rows"),
+    FilterQuery(RESOURCE, "person_id={supplier}", "a tenth of the rows"),
+    FilterQuery(RESOURCE, "occurred_at={day}", "one day of 365"),
+    FilterQuery(RESOURCE, "category_id={credit_category}&person_id={supplier}",
+                "nothing: two indexed filters that never meet"),
+    FilterQuery(RESOURCE, "occurred_at={day}&type=credit&person_id={supplier}",
+                "nothing, within one day's rows"),
+    FilterQuery(PAYABLES, "person_id={supplier}", "a fifth of the rows"),
+    FilterQuery(PAYABLES, "due_date={day}", "one day of 365"),
+    FilterQuery(PAYABLES, "status=pending&person_id={supplier}&category_id={debit_category}",
+                "a fifteenth of the rows, three filters"),
+    FilterQuery(PAYABLES, "due_date={day}&competence_date={other_month}",
+                "nothing: a day and another month's competence"),
+    FilterQuery(PAYABLES, "person_id={customer}", "nothing: customers have no payables"),
+)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """Values a large dataset is known to hold (it is deterministic): read from its base
+    steps and its first row, so they exist at every size."""
+
+    supplier: str
+    customer: str
+    debit_category: str
+    credit_category: str
+    day: str
+    other_month: str
+
+    @classmethod
+    def of(cls, tenant: str, resource: str) -> Seeded:
+        people: dict[bool, str] = {}
+        categories: dict[str, str] = {}
+        for step in seed.large_dataset(tenant, 1, resource=resource):
+            if step.resource == "people":
+                people.setdefault(bool(step.body.get("is_customer")), step.id)
+            elif step.resource == "categories":
+                categories.setdefault(step.body["type"], step.id)
+            elif step.resource == resource:
+                day = str(step.body.get("occurred_at") or step.body["due_date"])
+        month = date.fromisoformat(day).replace(day=1)
+        other = (month - timedelta(days=1)).replace(day=1).isoformat()
+        return cls(supplier=people[False], customer=people[True],
+                   debit_category=categories["debit"], credit_category=categories["credit"],
+                   day=day, other_month=other)
 
 
 def rss_bytes() -> int:
@@ -53,14 +133,15 @@ def rss_bytes() -> int:
     return pages * resource.getpagesize()
 
 
-def quantiles_ms(samples: Sequence[float]) -> dict[str, float]:
-    """p50 and p99 (nearest rank) of durations in seconds, in milliseconds."""
+def quantiles_ms(samples: Sequence[float], prefix: str = "") -> dict[str, float]:
+    """p50 and p99 (nearest rank) of durations in seconds, in milliseconds (keys `p50_ms`,
+    `p99_ms`, after `prefix`)."""
     ordered = sorted(samples)
     if not ordered:
-        return {"p50_ms": 0.0, "p99_ms": 0.0}
+        return {f"{prefix}p50_ms": 0.0, f"{prefix}p99_ms": 0.0}
     p99 = ordered[min(len(ordered) - 1, max(0, round(0.99 * len(ordered)) - 1))]
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 4),
-            "p99_ms": round(p99 * 1000, 4)}
+    return {f"{prefix}p50_ms": round(statistics.median(ordered) * 1000, 4),
+            f"{prefix}p99_ms": round(p99 * 1000, 4)}
 
 
 def time_calls(call: Callable[[], Any], samples: int, warmup: int = 3) -> dict[str, float]:
@@ -97,76 +178,137 @@ class _Reservoir:
             yield step
 
 
-async def _http_timings(app: Any, token: str, ids: Sequence[str], deep_cursor: str | None,
-                        samples: int) -> dict[str, dict[str, float]]:
-    headers = {"Authorization": f"Bearer {token}"}
+class _Timer:
+    """Times GETs through the app in-process, each path with its tenant's token."""
+
+    def __init__(self, client: httpx.AsyncClient, tokens_by_resource: dict[str, str]) -> None:
+        self.client = client
+        self.headers = {r: {"Authorization": f"Bearer {t}"} for r, t in
+                        tokens_by_resource.items()}
+
+    async def get(self, path: str) -> httpx.Response:
+        resource = path.split("/")[1].split("?")[0]
+        response = await self.client.get(path, headers=self.headers[resource])
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
+        return response
+
+    async def sample(self, paths: str | Callable[[], str], samples: int, *,
+                     budget: float | None = None, warmup: int = 5) -> dict[str, Any]:
+        """p50/p99 of `samples` GETs (of one path, or the next of `paths()` each time) after
+        `warmup` untimed ones; with a `budget` (seconds), fewer once it is spent (never under
+        MIN_SAMPLES, and one warm-up when the first is slow): a page that walks a million rows
+        must not stall the run. `n` is how many were timed, `rows` how many the page held,
+        `continues` whether it had a next_cursor (a page may be short, even empty, and go on).
+
+        Wall-clock (`p50_ms`, `p99_ms`) and this thread's CPU time (`cpu_p50_ms`, `cpu_p99_ms`:
+        the app runs in it, on the client's event loop), which other work on a shared machine
+        barely moves: the ratios between sizes are read in both."""
+        path = paths if callable(paths) else functools.partial(str, paths)
+        began = time.perf_counter()
+        response = await self.get(path())
+        for _ in range(warmup - 1):
+            if budget is not None and time.perf_counter() - began > budget / 10:
+                break
+            await self.get(path())
+        durations: list[float] = []
+        cpu: list[float] = []
+        spent = 0.0
+        while len(durations) < samples and (
+                budget is None or spent < budget or len(durations) < MIN_SAMPLES):
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            response = await self.get(path())
+            cpu.append(time.thread_time() - start_cpu)
+            durations.append(time.perf_counter() - start)
+            spent += durations[-1]
+        body = response.json()
+        page = isinstance(body, dict) and "data" in body
+        return {**quantiles_ms(durations), **quantiles_ms(cpu, "cpu_"), "n": len(durations),
+                "rows": len(body["data"]) if page else 1,
+                "continues": page and body.get("next_cursor") is not None}
+
+
+async def _http_timings(app: Any, timer_tokens: dict[str, str], ids: Sequence[str],
+                        deep_cursor: str, seeded: dict[str, Seeded],
+                        samples: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The unfiltered pages and GET by id, then every `FILTERED` page (budgeted)."""
     transport = httpx.ASGITransport(app=app)
-    out: dict[str, dict[str, float]] = {}
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench/v1",
-                                 headers=headers) as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench/v1") as client:
+        timer = _Timer(client, timer_tokens)
         cycle = itertools.cycle(ids)
-        requests: dict[str, Callable[[], str]] = {
-            "first_page": lambda: "/transactions?limit=25",
-            "filtered_page": lambda: "/transactions?limit=25&type=debit",
-            "get_by_id": lambda: f"/transactions/{next(cycle)}",
+        plain = {
+            "first_page": await timer.sample(lambda: f"/{RESOURCE}?limit=25", samples),
+            "deep_page": await timer.sample(
+                lambda: f"/{RESOURCE}?limit=25&cursor={deep_cursor}", samples),
+            "get_by_id": await timer.sample(lambda: f"/{RESOURCE}/{next(cycle)}", samples),
         }
-        if deep_cursor is not None:
-            requests["deep_page"] = lambda: f"/transactions?limit=25&cursor={deep_cursor}"
-        for name, url in requests.items():
-            for _ in range(5):
-                (await client.get(url())).raise_for_status()
-            durations = []
-            for _ in range(samples):
-                path = url()
-                start = time.perf_counter()
-                response = await client.get(path)
-                durations.append(time.perf_counter() - start)
-                if response.status_code != 200:
-                    raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
-            out[name] = quantiles_ms(durations)
-    return out
+        filtered = {}
+        for query in FILTERED:
+            filtered[query.name] = await timer.sample(query.path(seeded[query.resource]),
+                                                      samples, budget=QUERY_BUDGET_S, warmup=2)
+    return plain, filtered
 
 
-async def _warm(app: Any, token: str) -> None:
+async def _warm(app: Any, timer_tokens: dict[str, str]) -> None:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench/v1",
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
-        for path in ("/transactions?limit=25", "/transactions?limit=25&type=debit",
-                     "/transactions/00000000-0000-4000-8000-000000000000"):
-            await client.get(path)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench/v1") as client:
+        timer = _Timer(client, timer_tokens)
+        for path in (f"/{RESOURCE}?limit=25", f"/{RESOURCE}?limit=25&type=debit",
+                     f"/{PAYABLES}?limit=25&status=pending"):
+            await timer.get(path)
+
+
+class _Grower:
+    """One tenant's large dataset, applied in steps up to each size: seconds spent and RSS
+    growth (after a collection) summed over the steps."""
+
+    def __init__(self, ts: TenantStore, steps: Iterator[SeedStep]) -> None:
+        from mock import seeding
+
+        self.ts, self.steps, self.seeding = ts, steps, seeding
+        self.rows = 0
+        self.seconds = 0.0
+        self.rss_growth = 0
+
+    def base(self, count: int) -> None:
+        self.seeding.apply(self.ts, itertools.islice(self.steps, count))
+
+    def grow_to(self, rows: int) -> None:
+        before = rss_bytes()
+        start = time.perf_counter()
+        self.seeding.apply(self.ts, itertools.islice(self.steps, rows - self.rows))
+        self.seconds += time.perf_counter() - start
+        self.rows = rows
+        gc.collect()
+        self.seeding.freeze()  # as /__mock/seed does after a seed
+        self.rss_growth += rss_bytes() - before
 
 
 def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 200,
                   log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Grow one tenant's transactions through `checkpoints` and time pages and GETs at each."""
-    from mock import seeding
+    """Grow tenant A's transactions and tenant B's payables through `checkpoints`; time pages,
+    GETs and the `FILTERED` pages at each size."""
     from mock.app import create_app, new_store
     from mock.pagination import Position
 
-    tenant = tokens.TENANT_A
     store = new_store()
     app = create_app(store, admin=False)
-    ts = store.tenant(tenant)
-    token = tokens.mint_token(tenant, expires_in=24 * 3600)
-    base_steps = sum(1 for _ in seed.large_dataset(tenant, 0))
-    reservoir = _Reservoir(1000, random.Random(12))
-    steps = reservoir.tap(seed.large_dataset(tenant, max(checkpoints)))
-    seeding.apply(ts, itertools.islice(steps, base_steps))
+    tenants = {RESOURCE: tokens.TENANT_A, PAYABLES: tokens.TENANT_B}
+    timer_tokens = {r: tokens.mint_token(t, expires_in=24 * 3600) for r, t in tenants.items()}
+    seeded = {r: Seeded.of(t, r) for r, t in tenants.items()}
+    reservoir = _Reservoir(1000, random.Random(12))  # transaction ids for the GETs
+    growers = {r: _Grower(store.tenant(t), reservoir.tap(
+        seed.large_dataset(t, max(checkpoints), resource=r))) for r, t in tenants.items()}
+    for name, grower in growers.items():
+        grower.base(sum(1 for _ in seed.large_dataset(tenants[name], 0, resource=name)))
     # The app's own warm-up (validators compiled on first use) stays outside the baseline.
-    asyncio.run(_warm(app, token))
-    gc.collect()
-    baseline = rss_bytes()
+    asyncio.run(_warm(app, timer_tokens))
+    ts = store.tenant(tenants[RESOURCE])
     table = ts[RESOURCE]
     points: list[dict[str, Any]] = []
-    seeded = 0
-    seed_seconds = 0.0
     for rows in sorted(checkpoints):
-        start = time.perf_counter()
-        seeding.apply(ts, itertools.islice(steps, rows - seeded))
-        seed_seconds += time.perf_counter() - start
-        seeded = rows
-        gc.collect()
-        grown = rss_bytes() - baseline
+        for grower in growers.values():
+            grower.grow_to(rows)
         # The middle of the table: the position a client reaches after rows/2 rows of pages.
         with ts.lock:
             _, middle = table.page(SORT, {}, None, max(1, len(table) // 2))
@@ -180,26 +322,59 @@ def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 20
             "filtered_page": time_calls(lambda: table.page(SORT, {"type": "debit"}, None, 25),
                                         samples),
         }
-        http_times = asyncio.run(_http_timings(app, token, reservoir.ids, cursor, samples))
+        http_times, filtered = asyncio.run(_http_timings(app, timer_tokens, reservoir.ids,
+                                                         cursor, seeded, samples))
+        tx, pay = growers[RESOURCE], growers[PAYABLES]
         point = {
-            "rows": rows, "table_rows": len(table), "rss_growth_bytes": grown,
-            "bytes_per_row": round(grown / rows, 1), "seed_seconds": round(seed_seconds, 2),
-            "http": http_times, "store": store_times,
+            "rows": rows, "table_rows": len(table), "rss_growth_bytes": tx.rss_growth,
+            "bytes_per_row": round(tx.rss_growth / rows, 1),
+            "payable_bytes_per_row": round(pay.rss_growth / rows, 1),
+            "seed_seconds": round(tx.seconds, 2), "payables_seed_seconds": round(pay.seconds, 2),
+            "http": http_times, "filtered": filtered, "store": store_times,
         }
         points.append(point)
+        slowest = max(filtered, key=lambda name: filtered[name]["p50_ms"])
         log(f"scale: {rows:>9,} rows  first {http_times['first_page']['p50_ms']:.2f} ms  "
             f"deep {http_times['deep_page']['p50_ms']:.2f} ms  "
-            f"get {http_times['get_by_id']['p50_ms']:.2f} ms  "
-            f"{point['bytes_per_row']:.0f} B/row  (seeded in {seed_seconds:.0f} s)")
+            f"get {http_times['get_by_id']['p50_ms']:.2f} ms  slowest filtered "
+            f"{filtered[slowest]['p50_ms']:.2f} ms ({slowest})  "
+            f"{point['bytes_per_row']:.0f} B/row  (seeded in {tx.seconds:.0f} + "
+            f"{pay.seconds:.0f} s)")
     largest = points[-1]
     per_100k = [p for p in points if p["rows"] >= 100_000]
     return {
         "points": points,
+        "filters": {q.name: {"resource": q.resource, "note": q.note} for q in FILTERED},
+        "worst_filtered": worst_filtered(points),
         "memory_per_100k_rows_mib": round(
             (per_100k[0] if per_100k else largest)["bytes_per_row"] * 100_000 / 2**20, 1),
         "bytes_per_row_at_largest": largest["bytes_per_row"],
         "samples": samples,
     }
+
+
+def worst_filtered(points: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The filtered page slowest (p50) at the largest size, with its p50/p99 there and at the
+    smallest size and the ratio of the two p50s, wall-clock and CPU (None without two sizes)."""
+    if len(points) < 2 or not points[-1].get("filtered"):
+        return None
+    small, large = points[0], points[-1]
+    name = max(large["filtered"], key=lambda n: large["filtered"][n]["p50_ms"])
+    at_small, at_large = small["filtered"][name], large["filtered"][name]
+    return {
+        "query": name, "small_rows": small["rows"], "large_rows": large["rows"],
+        "small": at_small, "large": at_large,
+        "ratio": p50_ratio(at_small, at_large), "cpu_ratio": p50_ratio(at_small, at_large, "cpu_"),
+    }
+
+
+def p50_ratio(small: Mapping[str, Any], large: Mapping[str, Any],
+              prefix: str = "") -> float | None:
+    """`large`'s p50 over `small`'s (wall-clock, or CPU time with prefix `cpu_`), if both."""
+    key = f"{prefix}p50_ms"
+    if not small.get(key) or key not in large:
+        return None
+    return round(large[key] / small[key], 2)
 
 
 class FakeClock:
@@ -326,11 +501,11 @@ def memory_breakdown(rows: int = 20_000, top: int = 8) -> list[dict[str, Any]]:
     tracemalloc.stop()
     stats = after.compare_to(before, "lineno")
     total = sum(s.size_diff for s in stats)
-    out = [{"site": "total", "bytes_per_row": round(total / rows, 1), "objects_per_row": None}]
+    out = [{"site": "total", "bytes_per_row": round(total / rows, 1), "objects_per_row": None,
+            "rows": rows}]
     for stat in stats[:top]:
         frame = stat.traceback[0]
-        site = f"{Path(frame.filename).as_posix().split('/work/main/')[-1]}:{frame.lineno}"
-        out.append({"site": site.split("site-packages/")[-1],
+        out.append({"site": f"{short_path(frame.filename)}:{frame.lineno}",
                     "bytes_per_row": round(stat.size_diff / rows, 1),
                     "objects_per_row": round(stat.count_diff / rows, 2)})
     return out
@@ -348,6 +523,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--entries", type=int, default=1_000_000,
                         help="idempotency keys to insert")
+    parser.add_argument("--rows", type=int, default=20_000,
+                        help="transactions seeded under tracemalloc (breakdown)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     result: Any
@@ -358,7 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.part == "idempotency":
         result = measure_idempotency(args.entries)
     elif args.part == "breakdown":
-        result = memory_breakdown()
+        result = memory_breakdown(args.rows)
     else:
         result = _phases()
     text = json.dumps(result, indent=None if args.out is None else 2)

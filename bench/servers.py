@@ -1,11 +1,16 @@
 """The servers under load, each a subprocess on a free loopback port with one uvicorn worker
 (or Prism's node process): started, waited for, and stopped by the id they were given.
 
-- the mock: `python -m mock --port P --no-seed` (its defaults otherwise: the request log goes
-  to a file in bench/out/logs/), then seeded over `POST /__mock/seed`;
-- the reference: `python -m bench.reference_app` (the framework's ceiling);
-- Prism: `@stoplight/prism-cli`, pinned, npm-installed into `bench/.cache/prism` (git-ignored),
-  mocking the bundled spec (`python -m contract.spec --out …`) with `-v error`.
+- `mock`: `python -m mock --port P --no-seed` (its defaults otherwise: the request log goes to
+  a file in bench/out/logs/), then seeded over `POST /__mock/seed`;
+- `starlette`: `python -m bench.starlette_app` (the plain floor: the least a Python server on
+  the same uvicorn must do);
+- `connexion`: `python -m bench.reference_app` (bare Connexion on the same spec, no logic);
+- `prism`: `@stoplight/prism-cli`, pinned, npm-installed into `bench/.cache/prism`
+  (git-ignored), mocking the bundled spec (`python -m contract.spec --out …`) with `-v error`.
+
+The two Python references are started on the event loop the mock runs on (`runtime` reads it
+from the process's memory map), so the ratios compare apps, not loops.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -40,6 +45,7 @@ class Server:
     root_url: str
     proc: subprocess.Popen[bytes]
     log_path: Path | None = None
+    python: bool = True  # a uvicorn server (Prism is node)
 
     @property
     def pid(self) -> int:
@@ -50,8 +56,39 @@ class Server:
         """User + system CPU seconds of every live process in this server's process group."""
         return group_cpu_seconds(self.proc.pid)
 
+    def runtime(self) -> Runtime:
+        """The event loop and HTTP parser this server's process runs (Python servers)."""
+        return runtime(self.proc.pid)
+
     def stop(self) -> None:
         stop_process(self.proc, group=True)  # its own session: its process group is its pid
+
+
+Loop = Literal["uvloop", "asyncio"]
+LOOP_CHOICES = ("auto", "uvloop", "asyncio")  # `--loop` of the references: uvicorn's names
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What serves a Python server's requests: uvicorn's event loop and HTTP parser, as loaded
+    in its process (None: not readable, e.g. not Linux)."""
+
+    loop: Loop | None
+    http: Literal["httptools", "h11"] | None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"loop": self.loop, "http": self.http}
+
+
+def runtime(pid: int) -> Runtime:
+    """The loop and parser of a running Python server, from the shared objects mapped into
+    it (`/proc/PID/maps`): uvicorn imports uvloop and httptools only when it uses them."""
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return Runtime(None, None)
+    return Runtime("uvloop" if "/uvloop/loop." in maps else "asyncio",
+                   "httptools" if "/httptools/parser/" in maps else "h11")
 
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -130,15 +167,30 @@ def seed_mock(server: Server, body: dict[str, Any], *, timeout: float = 600.0) -
     return answer
 
 
-def start_reference(bodies_path: Path, *, log_path: Path | None = None) -> Server:
-    """`python -m bench.reference_app` on a free port, once it answers (401 without a token)."""
+def start_starlette(bodies_path: Path, ids_path: Path, *, loop: str = "auto",
+                    log_path: Path | None = None) -> Server:
+    """The plain Starlette floor (`python -m bench.starlette_app`), once it answers (401
+    without a token)."""
+    return _start_python("starlette", "bench.starlette_app",
+                         ["--bodies", str(bodies_path), "--ids", str(ids_path), "--loop", loop],
+                         log_path)
+
+
+def start_connexion(bodies_path: Path, *, loop: str = "auto",
+                    log_path: Path | None = None) -> Server:
+    """Bare Connexion on the spec (`python -m bench.reference_app`), once it answers (401
+    without a token)."""
+    return _start_python("connexion", "bench.reference_app",
+                         ["--bodies", str(bodies_path), "--loop", loop], log_path)
+
+
+def _start_python(name: str, module: str, args: list[str], log_path: Path | None) -> Server:
     port = free_port()
-    argv = [sys.executable, "-m", "bench.reference_app", "--port", str(port),
-            "--bodies", str(bodies_path)]
+    argv = [sys.executable, "-m", module, "--port", str(port), *args]
     root = f"http://127.0.0.1:{port}"
-    server = Server("reference", f"{root}/v1", root, _spawn(argv, log_path), log_path)
+    server = Server(name, f"{root}/v1", root, _spawn(argv, log_path), log_path)
     try:
-        wait_ready(f"{root}/v1/taxes", server.proc, want=401)
+        wait_ready(f"{root}/v1/transactions", server.proc, want=401)
     except BaseException:
         server.stop()
         raise
@@ -207,7 +259,7 @@ def start_prism(binary: Path, spec_path: Path, *, log_path: Path | None = None) 
     argv = [str(binary), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "error",
             str(spec_path)]
     root = f"http://127.0.0.1:{port}"
-    server = Server("prism", root, root, _spawn(argv, log_path), log_path)
+    server = Server("prism", root, root, _spawn(argv, log_path), log_path, python=False)
     try:
         wait_ready(f"{root}/taxes", server.proc, timeout=120.0, interval=0.2)
     except BaseException:

@@ -1,20 +1,25 @@
-"""The floor: a plain Starlette app doing the minimum real work of each benchmarked endpoint.
+"""The floor (`starlette` in `make bench`): a plain Starlette app doing the minimum real work
+of each benchmarked endpoint.
 
 No spec, no validation, no rules: a bearer token verified with PyJWT (HS512) once and then
 looked up in a dict (its `exp` still checked every time), rows in dicts, bodies parsed and
 written with orjson. GET by id is one dict lookup; the list pages take the first `limit` rows
-(matching `type`, when asked); POST /taxes stores a new row; PATCH /payables/{id} updates one.
-The mock's throughput over this app's says what its spec-driven framework, rules and store cost
-over the least a Python server on the same uvicorn must do.
+(matching `type`, when asked: the rows alternate debit and credit); POST /taxes stores a new row
+and its answer under the request's Idempotency-Key (a repeated key replays it); PATCH
+/payables/{id} updates one row. The mock's throughput over this app's says what its
+spec-driven framework, rules and store cost over the least a Python server on the same uvicorn
+must do.
 
-`python -m bench.starlette_app --port P --bodies FILE --ids FILE` serves it on one uvicorn
-worker; FILE (bodies) maps operationId -> {"status", "body"} as captured from the mock (the rows
-look the same), FILE (ids) holds {"transactions": [...], "payables": [...]}.
+`python -m bench.starlette_app --port P --bodies FILE --ids FILE [--loop L]` serves it on one
+uvicorn worker (on the event loop L: the bench passes the mock's); FILE (bodies) maps
+operationId -> {"status", "body"} as captured from the mock (the rows look the same), FILE (ids)
+holds {"transactions": [...], "payables": [...]}.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -31,9 +36,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bench.servers import LOOP_CHOICES
 from fixtures.tokens import DEFAULT_SECRET
 
 JSON = "application/json"
+TYPES = ("debit", "credit")
 _UNAUTHORIZED = Response(b'{"status":401,"title":"Unauthorized"}', 401,
                          media_type="application/problem+json")
 _NOT_FOUND = Response(b'{"status":404,"title":"Not Found"}', 404,
@@ -41,16 +48,19 @@ _NOT_FOUND = Response(b'{"status":404,"title":"Not Found"}', 404,
 
 
 class Tokens:
-    """HS512 verification, once per distinct token; `exp` checked on every use."""
+    """HS512 verification, once per distinct token; `exp` checked on every use (as the mock's
+    token cache does; bare Connexion uses it too)."""
 
     def __init__(self, secret: str) -> None:
         self.secret = secret
         self.known: dict[str, Mapping[str, Any]] = {}
 
-    def tenant(self, request: Request) -> str | None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    def claims(self, authorization: str) -> Mapping[str, Any] | None:
+        """The claims of an `Authorization` header value, or None (not a valid bearer JWT)."""
+        scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer":
             return None
+        token = token.strip()
         claims = self.known.get(token)
         if claims is None:
             try:
@@ -61,7 +71,11 @@ class Tokens:
             self.known[token] = claims
         if claims["exp"] <= time.time():
             return None
-        return str(claims["sub"])
+        return claims
+
+    def tenant(self, request: Request) -> str | None:
+        claims = self.claims(request.headers.get("authorization", ""))
+        return None if claims is None else str(claims["sub"])
 
 
 def _template(bodies: Mapping[str, Any], operation_id: str) -> dict[str, Any]:
@@ -76,10 +90,12 @@ def create_app(bodies: Mapping[str, Any], ids: Mapping[str, Sequence[str]], *,
     transaction = _template(bodies, "mock.api.transactions.get")
     payable = _template(bodies, "mock.api.payables.update")
     tax = _template(bodies, "mock.api.taxes.create")
-    transactions = {i: {**transaction, "id": i} for i in ids.get("transactions", ())}
+    transactions = {i: {**transaction, "id": i, "type": TYPES[n % 2]}
+                    for n, i in enumerate(ids.get("transactions", ()))}
     ordered = list(transactions.values())
     payables = {i: {**payable, "id": i} for i in ids.get("payables", ())}
     taxes: dict[str, dict[str, Any]] = {}
+    replays: dict[tuple[str, str], bytes] = {}  # (tenant, Idempotency-Key) -> the answer
 
     async def get_transaction(request: Request) -> Response:
         if tokens.tenant(request) is None:
@@ -94,17 +110,24 @@ def create_app(bodies: Mapping[str, Any], ids: Mapping[str, Sequence[str]], *,
             return _UNAUTHORIZED
         limit = int(request.query_params.get("limit", 25))
         wanted = request.query_params.get("type")
-        page = [r for r in ordered if wanted is None or r.get("type") == wanted][:limit] \
-            if wanted else ordered[:limit]
+        rows = ordered if wanted is None else (r for r in ordered if r["type"] == wanted)
+        page = list(itertools.islice(rows, limit))
         return Response(orjson.dumps({"data": page, "next_cursor": None}), media_type=JSON)
 
     async def create_tax(request: Request) -> Response:
-        if tokens.tenant(request) is None:
+        tenant = tokens.tenant(request)
+        if tenant is None:
             return _UNAUTHORIZED
+        key = request.headers.get("idempotency-key")
+        if key is not None and (replay := replays.get((tenant, key))) is not None:
+            return Response(replay, 201, media_type=JSON)
         body = orjson.loads(await request.body())
         row = {**tax, **body, "id": str(uuid.uuid4())}
         taxes[row["id"]] = row
-        return Response(orjson.dumps(row), 201, media_type=JSON)
+        encoded = orjson.dumps(row)
+        if key is not None:
+            replays[(tenant, key)] = encoded
+        return Response(encoded, 201, media_type=JSON)
 
     async def settle_payable(request: Request) -> Response:
         if tokens.tenant(request) is None:
@@ -130,10 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bodies", type=Path, required=True)
     parser.add_argument("--ids", type=Path, required=True)
     parser.add_argument("--secret", default=DEFAULT_SECRET)
+    parser.add_argument("--loop", choices=LOOP_CHOICES, default="auto",
+                        help="uvicorn's event loop (the bench passes the mock's)")
     args = parser.parse_args(argv)
     app = create_app(json.loads(args.bodies.read_text()), json.loads(args.ids.read_text()),
                      secret=args.secret)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", loop=args.loop)
     return 0
 
 

@@ -1,5 +1,5 @@
-"""What the load runs against: the seeded data, the five scenarios, and the bodies the reference
-app replays.
+"""What the load runs against: the seeded data, the five scenarios, and the bodies and ids the
+references replay.
 
 The mock is seeded over `/__mock/seed`: both demo workspaces, `rows` transactions in tenant A
 (GET by id, list pages) and `payables` pending payables in tenant B (settled one by one, so the
@@ -33,6 +33,10 @@ class Workload:
     transaction_ids: tuple[str, ...]
     payable_ids: tuple[str, ...]
     account_id: str
+
+    def ids(self) -> dict[str, list[str]]:
+        """The ids the plain Starlette floor serves (`--ids FILE`)."""
+        return {"transactions": list(self.transaction_ids), "payables": list(self.payable_ids)}
 
 
 def seed_bodies(rows: int, payables: int) -> list[dict[str, Any]]:
@@ -94,7 +98,7 @@ def auth_headers(scenario: Scenario, secret: str = tokens.DEFAULT_SECRET) -> dic
 
 def capture(api_url: str, items: list[Scenario]) -> dict[str, dict[str, Any]]:
     """One request per scenario against the mock: checks it answers as expected, and returns
-    operationId -> {status, body} for the reference app to replay (first scenario wins)."""
+    operationId -> {status, body} for the references to replay (first scenario wins)."""
     bodies: dict[str, dict[str, Any]] = {}
     with httpx.Client(base_url=api_url.rstrip("/"), timeout=30.0) as client:
         for scenario in items:

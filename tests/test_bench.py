@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import http.server
-import importlib.util
-import json
 import shutil
 import threading
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from bench import load, profiling, report, scale, workload
+from bench import ROOT, load, profiling, report, scale, workload
 from bench.reference_app import create_reference_app
-from fixtures import tokens
+from fixtures import seed, tokens
 
 TRANSACTION = "0b0b0b0b-0000-4000-8000-00000000000a"
 
@@ -131,11 +128,48 @@ def test_scale_and_idempotency_on_tiny_sizes() -> None:
     assert [p["rows"] for p in result["points"]] == [100, 300]
     point = result["points"][-1]
     assert point["table_rows"] == 300
-    assert set(point["http"]) == {"first_page", "deep_page", "filtered_page", "get_by_id"}
+    assert set(point["http"]) == {"first_page", "deep_page", "get_by_id"}
+    assert set(point["filtered"]) == {q.name for q in scale.FILTERED} == set(result["filters"])
     assert point["store"]["first_page"]["p50_ms"] > 0
+    # The combinations built to match nothing find nothing; the single filters find rows.
+    found = {name: timing["rows"] for name, timing in point["filtered"].items()}
+    assert found["transactions?type=credit&person_id={supplier}"] == 0
+    assert found["payables?person_id={customer}"] == 0
+    assert found["transactions?type=debit"] == found["payables?person_id={supplier}"] == 25
+    assert point["filtered"]["transactions?type=debit"]["continues"] is True
+    worst = result["worst_filtered"]
+    assert worst["query"] in point["filtered"] and (worst["small_rows"], worst["large_rows"]) \
+        == (100, 300)
+    assert worst["ratio"] == round(worst["large"]["p50_ms"] / worst["small"]["p50_ms"], 2)
+    assert worst["large"]["cpu_p50_ms"] > 0 and worst["cpu_ratio"] == round(
+        worst["large"]["cpu_p50_ms"] / worst["small"]["cpu_p50_ms"], 2)
     idem = scale.measure_idempotency(3000, step_seconds=60)
     assert idem["retained"] == 24 * 60  # one key a minute, a 24 h TTL
     assert idem["bytes_per_retained_entry"] > 0
+
+
+def test_filtered_pages_name_values_the_seed_holds() -> None:
+    seeded = scale.Seeded.of(tokens.TENANT_A, "transactions")
+    steps = {s.id: s for s in seed.large_dataset(tokens.TENANT_A, 1)}
+    assert steps[seeded.supplier].body["is_supplier"] and not \
+        steps[seeded.supplier].body["is_customer"]
+    assert steps[seeded.customer].body["is_customer"]
+    assert steps[seeded.credit_category].body["type"] == "credit"
+    assert seeded.other_month < seeded.day[:8] + "01"
+    query = scale.FilterQuery("transactions", "type=credit&person_id={supplier}", "")
+    assert query.path(seeded) == \
+        f"/transactions?limit=25&type=credit&person_id={seeded.supplier}"
+
+
+def test_worst_filtered_is_the_slowest_at_the_largest_size() -> None:
+    def point(rows: int, a: float, b: float) -> dict[str, Any]:
+        return {"rows": rows, "filtered": {"a": {"p50_ms": a, "p99_ms": a}, "b": {
+            "p50_ms": b, "p99_ms": b}}}
+
+    worst = scale.worst_filtered([point(1000, 1.0, 4.0), point(10**6, 3.0, 2.0)])
+    assert worst is not None and (worst["query"], worst["ratio"]) == ("a", 3.0)
+    assert worst["cpu_ratio"] is None  # no CPU times in these points
+    assert scale.worst_filtered([point(1000, 1.0, 1.0)]) is None
 
 
 def test_profile_summary_partitions_samples() -> None:
@@ -150,39 +184,10 @@ def test_profile_summary_partitions_samples() -> None:
     assert summary["components"]["mock/auth.py"] == 20.0  # uuid counts for its caller
     assert summary["spans"]["mock/auth.py verify (JWT)"] == 80.0
     assert profiling.split_frame("f (/x/site-packages/jwt/api.py:3)") == ("f", "jwt/api.py")
+    assert profiling.split_frame(f"g ({ROOT / 'mock' / 'store.py'}:7)") == ("g", "mock/store.py")
+    assert profiling.split_frame("h (/usr/lib/python3.11/json/encoder.py:1)") == \
+        ("h", "json/encoder.py")
     assert profiling.costs_us(summary, 1.0)["PyJWT decode"] == 600.0
     mock = {**summary, "cpu_ms_per_request": 1.0, "costs_us": profiling.costs_us(summary, 1.0)}
     table = report.profile_table({"get_by_id": {"mock": mock}})
     assert "| PyJWT decode | 600 | 0 | +600 |" in table
-
-
-def test_report_writes_table_json_and_chart(tmp_path: Path) -> None:
-    def run(server: str, rps: float) -> dict[str, Any]:
-        result = load.LoadResult("get_by_id", server, "wrk", int(rps), 1.0, rps, 1.0, 2.0, 0,
-                                 0.5)
-        return result.with_cpu(0.5 if server == "mock" else 0.4).to_json()
-
-    def point(rows: int, ms: float) -> dict[str, Any]:
-        timing = {"p50_ms": ms, "p99_ms": ms * 2}
-        return {"rows": rows, "bytes_per_row": 900.0, "http": dict.fromkeys(
-            ("first_page", "deep_page", "filtered_page", "get_by_id"), timing),
-            "store": dict.fromkeys(("first_page", "deep_page", "filtered_page"), timing)}
-
-    results: dict[str, Any] = {
-        "meta": {"tool": "wrk", "rows": 10, "duration": 1.0},
-        "load": [run("mock", 900), run("reference", 1000), run("prism", 450)],
-        "scale": {"points": [point(1000, 1.0), point(1_000_000, 1.2)]},
-        "startup": {"median_s": 1.5, "seconds": [1.5]},
-    }
-    text = report.write_all(results, tmp_path)
-    assert "| GET /transactions/{id} | 900 | 1.0 / 2.0 | 0.556 |" in text
-    assert "0.90× (0.72×)" in text and "2.00× (1.60×)" in text
-    met = {t["target"]: t["ok"] for t in results["targets"]}
-    assert met["GET by id req/s ≥ 0.8× bare Connexion"] is True
-    assert met["list page req/s ≥ 0.8× Prism -v error"] is None
-    assert all(met[t] for t in met if "rows" in t or "start-up" in t)
-    assert json.loads((tmp_path / "results.json").read_text())["targets"]
-    if importlib.util.find_spec("matplotlib") is not None:  # the `bench` extra
-        assert (tmp_path / "bench.png").stat().st_size > 1000
-    else:  # `make test` does not install it: the report is written without the chart
-        assert not (tmp_path / "bench.png").exists()
