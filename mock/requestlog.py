@@ -100,7 +100,12 @@ class RequestLog:
             method=scope["method"], path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"), status=status,
             tenant=getattr(principal, "tenant", None), ms=round(ms, 2), replay=replay)
-        self.logger.info(record.json() if self.format == "json" else record.text())
+        line = record.json() if self.format == "json" else record.text()
+        handler = direct_handler(self.logger)
+        if handler is None:
+            self.logger.info(line)
+        else:  # what `logger.info(line)` would write, without a LogRecord's making (~10 µs)
+            handler.write_line(line)
 
 
 def lean_records() -> None:
@@ -153,10 +158,19 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            line = self.format(record) + self.terminator
+            line = self.format(record)
         except Exception:
             self.handleError(record)
             return
+        self._gather(line + self.terminator)
+
+    def write_line(self, message: str) -> None:
+        """`message` as a record of it made now would be written (`LineFormatter.line`)."""
+        formatter = self.formatter
+        assert isinstance(formatter, LineFormatter)
+        self._gather(formatter.line(message, time.time()) + self.terminator)
+
+    def _gather(self, line: str) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -181,21 +195,56 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
             super().flush()
 
 
-class SecondsFormatter(logging.Formatter):
-    """`logging.Formatter` whose `%(asctime)s` is formatted once per second, not per line
-    (`time.strftime` was a tenth of a request line's cost); the text is the default's."""
+def direct_handler(logger: logging.Logger) -> BatchedStreamHandler | None:
+    """The handler `configure` gave `logger`, when nothing else could see a record on the way
+    (no filter, no other handler, no propagation): a line can then go straight to it."""
+    handlers = logger.handlers
+    if len(handlers) != 1 or logger.filters or logger.propagate:
+        return None
+    handler = handlers[0]
+    if type(handler) is not BatchedStreamHandler or handler.filters \
+            or handler.level > logging.INFO or not isinstance(handler.formatter, LineFormatter):
+        return None
+    return handler
+
+
+class LineFormatter(logging.Formatter):
+    """The JSON lines' formatter, "%(message)s", which can also format a bare message at a time
+    as `format` would a record of it made then (`line`); `SecondsFormatter` is the text one."""
+
+    def __init__(self) -> None:
+        super().__init__("%(message)s")
+
+    def line(self, message: str, created: float) -> str:
+        return message
+
+
+class SecondsFormatter(LineFormatter):
+    """The text lines' formatter, "%(asctime)s %(message)s", whose `%(asctime)s` is formatted
+    once per second, not per line (`time.strftime` was a tenth of a request line's cost); the
+    text is the default's."""
 
     _second = -1
     _text = ""
 
+    def __init__(self) -> None:
+        logging.Formatter.__init__(self, "%(asctime)s %(message)s")
+
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         if datefmt is not None:
             return super().formatTime(record, datefmt)
-        second = int(record.created)
+        return self._time(record.created, record.msecs)
+
+    def _time(self, created: float, msecs: float) -> str:
+        second = int(created)
         if second != self._second:
-            self._text = time.strftime(self.default_time_format, self.converter(record.created))
+            self._text = time.strftime(self.default_time_format, self.converter(created))
             self._second = second
-        return f"{self._text},{int(record.msecs):03d}"  # the default "%s,%03d"
+        return f"{self._text},{int(msecs):03d}"  # the default "%s,%03d"
+
+    def line(self, message: str, created: float) -> str:
+        # `LogRecord`'s msecs, and this formatter's one format, "%(asctime)s %(message)s".
+        return f"{self._time(created, int((created - int(created)) * 1000))} {message}"
 
 
 def configure(log_format: LogFormat, level: str | int = logging.INFO,
@@ -205,8 +254,8 @@ def configure(log_format: LogFormat, level: str | int = logging.INFO,
     none with `access=False`, i.e. `--quiet`), and `mock.errors` one in the same format:
     every 500's traceback and request id is logged, whatever the access log does."""
     handler: logging.Handler = BatchedStreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(message)s") if log_format == "json"
-                         else SecondsFormatter("%(asctime)s %(message)s"))
+    handler.setFormatter(LineFormatter() if log_format == "json"
+                         else SecondsFormatter())
     _only(LOGGER, handler if access else None, level)
     errors: logging.Handler = logging.StreamHandler(stream)
     errors.setFormatter(JsonErrorFormatter() if log_format == "json"

@@ -235,3 +235,38 @@ def test_lean_records_still_log_every_line_with_its_time() -> None:
     assert len(lines) == 2
     assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} GET /v1/taxes 200", line)
                for line in lines)
+
+
+@pytest.mark.parametrize("formatter", [requestlog.SecondsFormatter(), requestlog.LineFormatter()])
+def test_a_line_written_directly_is_the_line_logging_would_write(
+        formatter: logging.Formatter) -> None:
+    assert isinstance(formatter, requestlog.LineFormatter)
+    for created in (1_767_225_600.0, 1_767_225_600.0999, 1_767_225_601.5, 1_767_225_601.999):
+        record = logging.LogRecord("mock.requests", logging.INFO, "", 0,
+                                   "GET /v1/taxes 200 1.0ms tenant=-", None, None)
+        record.created = created
+        record.msecs = int((created - int(created)) * 1000) + 0.0  # as LogRecord computes it
+        assert formatter.line(record.msg, created) == formatter.format(record)
+
+
+def test_lines_go_straight_to_the_handler_only_when_nothing_else_would_see_them() -> None:
+    import io
+
+    handlers, level, propagate = list(LOGGER.handlers), LOGGER.level, LOGGER.propagate
+    try:
+        requestlog.configure("text", "info", stream=io.StringIO())
+        assert requestlog.direct_handler(LOGGER) is LOGGER.handlers[0]
+        LOGGER.addFilter(lambda record: True)
+        assert requestlog.direct_handler(LOGGER) is None  # the filter must see every line
+        requestlog.configure("json", "info", stream=io.StringIO())
+        extra = logging.StreamHandler(io.StringIO())
+        LOGGER.addHandler(extra)
+        assert requestlog.direct_handler(LOGGER) is None
+    finally:
+        LOGGER.filters.clear()
+        for h in list(LOGGER.handlers):
+            LOGGER.removeHandler(h)
+        for h in handlers:
+            LOGGER.addHandler(h)
+        LOGGER.setLevel(level)
+        LOGGER.propagate = propagate
