@@ -7,7 +7,7 @@ A resource module (`mock.domain.<resource>`) provides `SPEC` (its table), `creat
 from __future__ import annotations
 
 import functools
-import operator
+import keyword
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -163,17 +163,21 @@ def name_of(ts: TenantStore, resource: str, row_id: str | None) -> str | None:
 
 
 def public(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    """The row's `fields` as a dict: one C-level `attrgetter` per field list (a list page
-    builds 25 of these; a dict comprehension of `getattr` was 3× slower)."""
-    return dict(zip(fields, _getter(fields)(row), strict=True))
+    """The row's `fields` as a dict (every row of a list page goes through here)."""
+    return _reader(fields)(row)
 
 
 @functools.cache
-def _getter(fields: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
-    if len(fields) == 1:  # attrgetter of one name answers the value, not a 1-tuple
-        only = operator.attrgetter(fields[0])
-        return lambda row: (only(row),)
-    return operator.attrgetter(*fields)
+def _reader(fields: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
+    """`lambda row: {"id": row.id, …}` for these fields, compiled once — as `dataclasses`
+    writes its `__init__`: a dict display of attribute loads takes half the time of a
+    comprehension of `getattr` or `dict(zip(…, attrgetter(…)))` (0.8 against 1.4–1.9 µs for a
+    transaction's 22 fields, measured). The names are the domain's own identifiers."""
+    if not all(f.isidentifier() and not keyword.iskeyword(f) for f in fields):
+        raise ValueError(f"not attribute names: {fields}")
+    body = ", ".join(f"{f!r}: row.{f}" for f in fields)
+    reader: Callable[[Any], dict[str, Any]] = eval(f"lambda row: {{{body}}}")
+    return reader
 
 
 DEACTIVATE = 'deactivate it with PATCH {"active": false} instead.'
