@@ -14,7 +14,7 @@ from fixtures.tokens import TENANT_A, TENANT_B
 from mock import seeding
 from mock.clock import Clock
 from mock.domain.registry import TABLES
-from mock.store import Store, Table, TenantStore
+from mock.store import Store, Table, TenantStore, _ids
 
 
 class StepClock(Clock):
@@ -46,10 +46,9 @@ def _seeded(monkeypatch: pytest.MonkeyPatch, *, bulk: bool) -> Store:
 
 def _indexes(table: Table) -> tuple[object, ...]:
     """Everything a table answers reads from: its rows, their order per sort field, and each
-    equality index's groups with their shape (one id, a set or a SortedList)."""
+    equality index's groups."""
     orders = {name: list(index) for name, index in table._sorted.items()}
-    groups = {attr: {value: (type(ids).__name__, sorted(ids) if type(ids) is not str else ids)
-                     for value, ids in index.items()}
+    groups = {attr: {value: sorted(_ids(index, value)) for value in index}
               for attr, index in table._eq.items()}
     return dict(table.rows), dict(table.tombstones), orders, groups
 
