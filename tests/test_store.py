@@ -203,7 +203,7 @@ class Lean:
     id: str
     day: str | None
     created_at: str
-    amount: Decimal
+    amount: Decimal | None
     group: str
     kind: str
     ref: str | None
@@ -215,7 +215,8 @@ def _lean(i: int, rng: random.Random, clock: list[int]) -> Lean:
     return Lean(id=f"{rng.randrange(10**6):06d}-{i:04d}", day=rng.choice(
                     [None, "2026-01-01", "2026-01-02", "2026-01-03"]),
                 created_at=f"2026-01-01T00:00:{max(clock[0], 0):02d}.000000Z",
-                amount=Decimal(rng.randint(0, 3)), group=rng.choice(["x", "y"] + ["z"] * 80),
+                amount=rng.choice([None, *map(Decimal, range(4))]),
+                group=rng.choice(["x", "y"] + ["z"] * 80),
                 kind=rng.choice(["debit", "credit"]), ref=rng.choice([None, "r1", "r2"]))
 
 
