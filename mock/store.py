@@ -62,7 +62,7 @@ FilterOp = Literal["eq", "contains", "join"]
 # in the second case it may be short, even empty, and its cursor continues the walk after the
 # last row examined. So no filter combination costs a page more than this, however large the
 # table and however few rows match (a filter matching nothing walked all 1M rows: seconds).
-PAGE_SCAN_BUDGET = 512
+PAGE_SCAN_BUDGET = 256
 # Attachment bytes a tenant may hold, so the mock cannot be filled up (ATT).
 DEFAULT_BLOB_CAP = 256 * 1024 * 1024
 # Sort fields whose value is set once, at insert, and grows with insertion (`row_base`).
