@@ -14,6 +14,7 @@ from fixtures.tokens import TENANT_A, TENANT_B
 from mock import seeding
 from mock.clock import Clock
 from mock.domain.registry import TABLES
+from mock.pagination import Position
 from mock.store import Store, Table, TenantStore, _ids
 
 
@@ -63,3 +64,27 @@ def test_a_bulk_seed_equals_the_same_steps_row_by_row(monkeypatch: pytest.Monkey
             assert len(table) == len(other)
             assert _indexes(table) == _indexes(other), f"{tenant} {resource}"
         assert fast.tenant(tenant).blobs == slow.tenant(tenant).blobs
+
+
+def test_the_measured_queries_mean_what_they_say() -> None:
+    """`large_dataset_queries` (what the bench measures pages with) on the dataset it names:
+    `no_match` matches no row, `heaviest` every debit."""
+    store = Store(TABLES)
+    ts = store.tenant(TENANT_A)
+    seeding.apply(ts, seed.large_dataset(TENANT_A, 400, seed=3))
+    table = ts["transactions"]
+    queries = seed.large_dataset_queries(TENANT_A, seed=3)
+    for name, params in queries.items():
+        filters = {k: v for k, v in params.items() if k != "limit"}
+        assert set(filters) <= set(table.spec.filters)
+        sort, matched = table.spec.default_sort, []
+        after: Position | None = None
+        for _ in range(len(table) + 2):
+            rows, after = table.page(sort, filters, after, params.get("limit", 25))
+            matched += [row.id for row in rows]
+            if after is None:
+                break
+            after = Position(table.decode_key(sort, after.key), after.id)
+        debits = [row.id for row in table if row.type == "debit"]
+        assert sorted(matched) == ([] if name == "no_match" else sorted(debits))
+    assert len(debits) > 100
