@@ -690,9 +690,14 @@ class Table:
             for name in self._sorted if attrs is None else (a for a in attrs
                                                             if a in self._sorted):
                 self._sorted[name].add(self._entry(row, name))
-        compact = not self._bulk
-        for attr in self._eq if attrs is None else (a for a in attrs if a in self._eq):
-            _add_id(self._eq[attr], getattr(row, attr), row.id, compact=compact)
+        compact, row_id = not self._bulk, row.id
+        if attrs is None:
+            for attr, index in self._eq.items():
+                _add_id(index, getattr(row, attr), row_id, compact=compact)
+            return
+        for attr in attrs:
+            if attr in self._eq:
+                _add_id(self._eq[attr], getattr(row, attr), row_id, compact=compact)
 
     def _unindex(self, row: Any, attrs: Iterable[str] | None = None) -> None:
         attrs = list(attrs) if attrs is not None else None

@@ -34,9 +34,10 @@ def parse_money(value: Any, field: str, *, positive: bool = False,
         raise ValidationFailed(f"{field} must be a decimal amount", field=field) from None
     if not amount.is_finite():
         raise ValidationFailed(f"{field} must be a finite amount", field=field)
-    if amount != amount.quantize(CENT, rounding=ROUND_HALF_EVEN):
+    cents = amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    if amount != cents:
         raise ValidationFailed(f"{field} has more than two decimal places", field=field)
-    amount = amount.quantize(CENT)
+    amount = cents
     if abs(amount) > MAX_MONEY:
         raise ValidationFailed(f"{field} is too large", field=field)
     if positive and amount <= 0:
