@@ -18,8 +18,9 @@ and a filter that cannot narrow a page (a debit/credit type) has no index — it
 the sort order and skips, within the budget.
 
 A bulk load (`TenantStore.bulk`, what seeding runs in) keeps the equality indexes as it goes
-but builds the sort indexes once at the end, by sorting the table: at a million rows, one
-O(log n) insertion per row and sort field was most of the seed's time.
+but adds its rows to the sort indexes only at the end — by building them anew from the rows
+when the load is a large share of the table: at a million rows, one O(log n) insertion per
+row and sort field was most of the seed's time.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ FilterOp = Literal["eq", "contains", "join"]
 # last row examined. So no filter combination costs a page more than this, however large the
 # table and however few rows match (a filter matching nothing walked all 1M rows: seconds).
 PAGE_SCAN_BUDGET = 256
+# A bulk load (`Table.bulk`) that inserted at least 1/this of a table's rows builds its sort
+# indexes anew from the rows (a sort or bucketing of the table); fewer rows are added one by one.
+BULK_REBUILD_SHARE = 4
 # Attachment bytes a tenant may hold, so the mock cannot be filled up (ATT).
 DEFAULT_BLOB_CAP = 256 * 1024 * 1024
 # Sort fields whose value is set once, at insert, and grows with insertion (`row_base`).
@@ -518,10 +522,10 @@ class Table:
             name: self._order(name, {}) for name in spec.sorts}
         # attr -> value -> one id (a str), a set or a SortedList of ids (see `_add_id`).
         self._eq: dict[str, dict[Any, Any]] = {attr: {} for attr in spec.eq_attrs}
-        # While `bulk()` runs, writes leave the sort indexes alone (`_stale`): they are built
-        # once, from the rows, when it ends or when a page needs them first.
+        # Rows a `bulk()` inserted that the sort indexes do not hold yet: added when it ends,
+        # or when a page needs them first (`_add_pending`).
         self._bulk = False
-        self._stale = False
+        self._pending: dict[str, None] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -570,11 +574,12 @@ class Table:
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
-        """Many writes in a row (seeding): each insert, update or delete keeps the equality
-        indexes (the rules look rows up by them meanwhile) but not the sort indexes; those are
-        built once at the end, by one sort of the table, instead of one O(log n) insertion per
-        row and sort field — most of a large seed's time. Reads stay exact throughout: a page
-        inside builds the sort indexes first. Nested calls are one bulk load."""
+        """Many writes in a row (seeding): the equality indexes are kept as rows come (the
+        rules look rows up by them meanwhile), but the rows inserted reach the sort indexes
+        only at the end — all at once, by building the indexes anew from the rows when they
+        are many (`BULK_REBUILD_SHARE`), instead of an O(log n) insertion per row and sort
+        field, most of a large seed's time. Reads stay exact throughout: a page inside adds
+        the pending rows first. Nested calls are one bulk load."""
         if self._bulk:
             yield
             return
@@ -585,7 +590,7 @@ class Table:
             self._bulk = False
             for index in self._eq.values():
                 _compact(index)
-            self._build_sorted()
+            self._add_pending()
 
     def where(self, **conditions: Any) -> Iterable[Any]:
         """Rows whose attributes equal the given values, through an index where there is one
@@ -619,7 +624,7 @@ class Table:
         goes on from it, so no row is skipped or repeated. When the smallest candidate set (an
         equality group or joined ids) is within the budget and cheaper to rank than the walk
         is expected to be, the page ranks it instead, in full."""
-        self._build_sorted()
+        self._add_pending()
         descending = sort.startswith("-")
         name = sort.lstrip("-")
         kind = self.spec.sorts[name]
@@ -675,22 +680,30 @@ class Table:
             return InsertionOrder(self, name, entries)
         return SortedList(entries)
 
-    def _build_sorted(self) -> None:
-        """Every sort index anew from the rows, if writes in `bulk()` left them behind."""
-        if not self._stale:
+    def _add_pending(self) -> None:
+        """The rows `bulk()` inserted, into the sort indexes: every index built anew from the
+        rows if they are a large share of the table, else one row at a time."""
+        if not self._pending:
             return
-        for name in self.spec.sorts:
-            self._sorted[name] = self._order(name, self.rows)
-        self._stale = False
+        if len(self._pending) * BULK_REBUILD_SHARE >= len(self.rows):
+            for name in self.spec.sorts:
+                self._sorted[name] = self._order(name, self.rows)
+        else:
+            for row_id in self._pending:
+                row = self.rows[row_id]
+                for name, index in self._sorted.items():
+                    index.add(self._entry(row, name))
+        self._pending = {}
 
     def _index(self, row: Any, attrs: Iterable[str] | None = None) -> None:
-        if self._bulk:
-            self._stale = True
+        row_id = row.id
+        if self._bulk and (attrs is None or row_id in self._pending):
+            self._pending[row_id] = None  # a new row, or a change to one: sorted at the end
         else:
             for name in self._sorted if attrs is None else (a for a in attrs
                                                             if a in self._sorted):
                 self._sorted[name].add(self._entry(row, name))
-        compact, row_id = not self._bulk, row.id
+        compact = not self._bulk
         if attrs is None:
             for attr, index in self._eq.items():
                 _add_id(index, getattr(row, attr), row_id, compact=compact)
@@ -701,8 +714,9 @@ class Table:
 
     def _unindex(self, row: Any, attrs: Iterable[str] | None = None) -> None:
         attrs = list(attrs) if attrs is not None else None
-        if self._bulk:
-            self._stale = True
+        if row.id in self._pending:  # not in the sort indexes yet
+            if attrs is None:
+                del self._pending[row.id]
         else:
             for name in self._sorted if attrs is None else (a for a in attrs
                                                             if a in self._sorted):
