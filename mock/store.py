@@ -6,24 +6,35 @@ workspace and nothing else; there is no API that reads across tenants.
 Each table keeps, per sortable field, a sorted list of (null flag, key, id) entries, and per
 selective equality filter a hash index of value -> ids. A list page is then O(log n + limit):
 find the cursor's position in the sorted list and walk (G-4), instead of sorting the table per
-page.
+page. A filtered walk skips the rows its filters refuse, and stops after `PAGE_SCAN_BUDGET`
+rows however few matched, its cursor going on from there: no filter combination scans the
+table (`Table.page`).
 
 At a million rows the indexes were most of a row's memory, so they are lean, each reading
 exactly as the plain one would: `created_at` grows with insertion and keeps only ids in a list
 (`InsertionOrder`); a business date keeps each date once with its ids (`GroupedOrder`); an
 equality index holds a lone id as itself, a large group in a SortedList, and leaves out `None`;
 and a filter that cannot narrow a page (a debit/credit type) has no index — its page walks
-the sort order and skips.
+the sort order and skips, within the budget.
+
+A bulk load (`TenantStore.bulk`, what seeding runs in) keeps the equality indexes as it goes
+but adds its rows to the sort indexes only at the end — by building them anew from the rows
+when the load is a large share of the table: at a million rows, one O(log n) insertion per
+row and sort field was most of the seed's time.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
+from operator import attrgetter
 from typing import Any, Literal, Protocol, TypeVar
 
 from sortedcontainers import SortedList
@@ -47,9 +58,15 @@ R = TypeVar("R", bound=HasId)
 SortKind = Literal["text", "date", "ci", "decimal"]
 FilterOp = Literal["eq", "contains", "join"]
 
-# Below this selectivity a filtered page walks the sort index and skips non-matching rows;
-# above it, it ranks only the candidates of the equality index.
-DENSE_FILTER_RATIO = 32
+# RULE G-4: what one list page may examine — sort-index entries walked, or candidate rows
+# ranked. A page ends when it has `limit` rows or has examined this many, whichever is first;
+# in the second case it may be short, even empty, and its cursor continues the walk after the
+# last row examined. So no filter combination costs a page more than this, however large the
+# table and however few rows match (a filter matching nothing walked all 1M rows: seconds).
+PAGE_SCAN_BUDGET = 256
+# A bulk load (`Table.bulk`) that inserted at least 1/this of a table's rows builds its sort
+# indexes anew from the rows (a sort or bucketing of the table); fewer rows are added one by one.
+BULK_REBUILD_SHARE = 4
 # Attachment bytes a tenant may hold, so the mock cannot be filled up (ATT).
 DEFAULT_BLOB_CAP = 256 * 1024 * 1024
 # Sort fields whose value is set once, at insert, and grows with insertion (`row_base`).
@@ -169,12 +186,24 @@ class ReportingDict(dict[str, Any]):
 
 
 @dataclass(frozen=True)
-class Filter:
-    """A list filter: query parameter -> row attribute, equality (indexed) or contains.
+class Join:
+    """How a `join` filter is answered from another table of the tenant: the rows of `table`
+    whose `match` attribute is the filter's value (and whose attributes equal `fixed`) name,
+    by their `select` attribute, the rows that pass — attachments linked to a payable, through
+    `attachment_links` — so no copy of the link lives on the row itself. `match` and `select`
+    are both indexed on `table`: a page takes the linked ids when they are few, and otherwise
+    asks of each row it walks whether it is linked (`Table._narrow`)."""
 
-    `op="join"` answers the filter from another table of the tenant: `join(tables, value)`
-    gives the ids of the matching rows (attachments linked to a payable, through the
-    `attachment_links` index), so no copy of the link has to live on the row itself.
+    table: str
+    match: str
+    select: str
+    fixed: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A list filter: query parameter -> row attribute, equality (indexed), contains, or
+    join (`Join`: answered from another table of the tenant).
 
     `indexed=False` for an equality filter with a few values each shared by a large part of
     the rows (debit/credit): its index would cost memory and an update per insert and could
@@ -185,7 +214,7 @@ class Filter:
     attr: str
     op: FilterOp = "eq"
     convert: Callable[[Any], Any] | None = None
-    join: Callable[[Mapping[str, Table], Any], set[str]] | None = None
+    join: Join | None = None
     indexed: bool = True
 
 
@@ -242,11 +271,12 @@ class InsertionOrder:
     order is exactly the SortedList's. Entries are made as the walk reads them; the interface
     is the part of SortedList's that `Table` uses."""
 
-    def __init__(self, table: Table, name: str) -> None:
+    def __init__(self, table: Table, name: str, entries: Iterable[tuple[Any, ...]] = ()) -> None:
+        """`entries`, if any, are (null flag, key, id) in order (a bulk load's one sort)."""
         self._table = table
         self._name = name
         self._kind = table.spec.sorts[name]
-        self._ids: list[str] = []
+        self._ids: list[str] = [entry[2] for entry in entries]
 
     def _key(self, row_id: str) -> tuple[Any, ...]:
         row = self._table.rows[row_id]
@@ -297,9 +327,12 @@ class GroupedOrder:
     bytes a row where a (flag, key, id) tuple costs ~75. It reads as the same (flag, key, id)
     entries in the same order; the interface is the part of SortedList's `Table` uses."""
 
-    def __init__(self) -> None:
-        self._keys = SortedList()
-        self._groups: dict[tuple[int, Any], Any] = {}
+    def __init__(self, groups: Mapping[tuple[int, Any], list[str]] | None = None) -> None:
+        """`groups`, if any, are each (null flag, key)'s ids (a bulk load's `_buckets`)."""
+        groups = groups or {}
+        self._keys = SortedList(groups)
+        self._groups: dict[tuple[int, Any], Any] = {
+            key: ids[0] if len(ids) == 1 else SortedList(ids) for key, ids in groups.items()}
 
     def __len__(self) -> int:
         return sum(1 if type(g) is str else len(g) for g in self._groups.values())
@@ -391,7 +424,8 @@ class GroupedOrder:
 _BIG_GROUP = 64
 
 
-def _add_id(index: dict[Any, Any], value: Any, row_id: str) -> None:
+def _add_id(index: dict[Any, Any], value: Any, row_id: str, *, compact: bool = True) -> None:
+    """`compact=False` (a bulk load) leaves a large group a set, for `_compact` to sort once."""
     if value is None:  # never looked up by None: not worth a group of every unset row
         return
     ids = index.get(value)
@@ -401,6 +435,13 @@ def _add_id(index: dict[Any, Any], value: Any, row_id: str) -> None:
         index[value] = {ids, row_id}
     else:
         ids.add(row_id)
+        if compact and type(ids) is set and len(ids) > _BIG_GROUP:
+            index[value] = SortedList(ids)
+
+
+def _compact(index: dict[Any, Any]) -> None:
+    """Every large group as a SortedList, as `_add_id` keeps them one at a time."""
+    for value, ids in index.items():
         if type(ids) is set and len(ids) > _BIG_GROUP:
             index[value] = SortedList(ids)
 
@@ -418,6 +459,43 @@ def _drop_id(index: dict[Any, Any], value: Any, row_id: str) -> None:
         del index[value]
     elif len(ids) == 1:
         index[value] = next(iter(ids))
+
+
+def _in_order(rows: Mapping[str, Any], name: str, kind: SortKind) -> list[tuple[Any, ...]]:
+    """Every row's (null flag, key, id) entry for sort field `name`, in order: what a bulk
+    load builds a `SortedList` or an `InsertionOrder` from. Timestamps come nearly in order
+    already, and sort in one pass."""
+    entries = [(*sort_key(getattr(row, name), kind), row_id) for row_id, row in rows.items()]
+    if kind == "decimal":
+        # A Decimal compares ~20x slower than a float, and a tuple comparison compares its key
+        # twice (equal? then less?): a million amounts took 4 s to sort. float() is monotonic,
+        # so ordering by it first leaves the exact sort below a pass over ties and near-ties.
+        entries.sort(key=_approximately)
+    entries.sort()
+    return entries
+
+
+def _approximately(entry: tuple[Any, ...]) -> float:
+    """A decimal entry's key as a float, nulls last (a float key alone is what sorts fast)."""
+    return math.inf if entry[0] else float(entry[1])
+
+
+def _buckets(rows: Mapping[str, Any], name: str, kind: SortKind
+             ) -> dict[tuple[int, Any], list[str]]:
+    """Each (null flag, key) of sort field `name` with its rows' ids in order: what a bulk load
+    builds a `GroupedOrder` from. A business date has a few hundred values; bucketing the
+    rows and sorting each bucket's ids compares far less than sorting a million entries whose
+    dates tie."""
+    buckets: dict[tuple[int, Any], list[str]] = {}
+    for row_id, row in rows.items():
+        key = sort_key(getattr(row, name), kind)
+        if (bucket := buckets.get(key)) is None:
+            buckets[key] = [row_id]
+        else:
+            bucket.append(row_id)
+    for bucket in buckets.values():
+        bucket.sort()
+    return buckets
 
 
 def _ids(index: dict[Any, Any], value: Any) -> Collection[str]:
@@ -441,11 +519,13 @@ class Table:
         # Soft-deleted rows (PER-5) leave every index but stay resolvable for denormalised names.
         self.tombstones: dict[str, Any] = ReportingDict(self._changed)
         self._sorted: dict[str, SortedList | InsertionOrder | GroupedOrder] = {
-            name: InsertionOrder(self, name) if name in INSERTION_ORDERED
-            else GroupedOrder() if kind == "date" else SortedList()
-            for name, kind in spec.sorts.items()}
+            name: self._order(name, {}) for name in spec.sorts}
         # attr -> value -> one id (a str), a set or a SortedList of ids (see `_add_id`).
         self._eq: dict[str, dict[Any, Any]] = {attr: {} for attr in spec.eq_attrs}
+        # Rows a `bulk()` inserted that the sort indexes do not hold yet: added when it ends,
+        # or when a page needs them first (`_add_pending`).
+        self._bulk = False
+        self._pending: dict[str, None] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -492,6 +572,26 @@ class Table:
         if soft or "deleted_still_readable" in self.faults:  # FAULT: hard deletes kept too
             self.tombstones[row.id] = row
 
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Many writes in a row (seeding): the equality indexes are kept as rows come (the
+        rules look rows up by them meanwhile), but the rows inserted reach the sort indexes
+        only at the end — all at once, by building the indexes anew from the rows when they
+        are many (`BULK_REBUILD_SHARE`), instead of an O(log n) insertion per row and sort
+        field, most of a large seed's time. Reads stay exact throughout: a page inside adds
+        the pending rows first. Nested calls are one bulk load."""
+        if self._bulk:
+            yield
+            return
+        self._bulk = True
+        try:
+            yield
+        finally:
+            self._bulk = False
+            for index in self._eq.values():
+                _compact(index)
+            self._add_pending()
+
     def where(self, **conditions: Any) -> Iterable[Any]:
         """Rows whose attributes equal the given values, through an index where there is one
         (a scan of the table otherwise: an unindexed attribute, or a None value)."""
@@ -504,6 +604,12 @@ class Table:
         return [r for r in candidates if all(getattr(r, a) == v for a, v in conditions.items())]
 
     def count(self, **conditions: Any) -> int:
+        """How many rows `where` gives; one indexed condition is its group's size (the usage
+        guards count a company's or an account's rows: a million at the large dataset)."""
+        if len(conditions) == 1:
+            ((attr, value),) = conditions.items()
+            if attr in self._eq and value is not None:
+                return len(_ids(self._eq[attr], value))
         return len(list(self.where(**conditions)))
 
     def page(
@@ -513,35 +619,48 @@ class Table:
         after: Position | None,
         limit: int,
     ) -> tuple[list[Any], Position | None]:
-        """One keyset page: rows strictly after `after` in (sort key, id) order, plus the
-        position to continue from (None on the last page)."""
+        """One keyset page: up to `limit` rows strictly after `after` in (sort key, id) order,
+        plus the position to continue from (None once nothing is left).
+
+        A page examines at most `PAGE_SCAN_BUDGET` rows (G-4). It walks, in page order from
+        the cursor on, the sort index — or, when a filter is on the sort field itself, that
+        filter's equality group, whose rows share the sort key and so are in page order by id —
+        skipping the rows the filters refuse. A walk that reaches the budget first ends the page
+        there, short or empty, with the position of the last row it examined: the next page
+        goes on from it, so no row is skipped or repeated. When the smallest candidate set (an
+        equality group or joined ids) is within the budget and cheaper to rank than the walk
+        is expected to be, the page ranks it instead, in full."""
+        self._add_pending()
         descending = sort.startswith("-")
         name = sort.lstrip("-")
         kind = self.spec.sorts[name]
-        joined = self._joins(filters)
-        checks = self._predicates(filters, joined)
         start = None if after is None else (*after.key, after.id)
-
-        eq_sets = [
-            _ids(self._eq[f.attr], value)
-            for param, value in filters.items()
-            if (f := self.spec.filters[param]).op == "eq" and f.attr in self._eq
-            and value is not None
-        ] + list(joined.values())
-        smallest = min(eq_sets, key=len) if eq_sets else None
-        if smallest is not None and len(smallest) * DENSE_FILTER_RATIO < len(self.rows):
-            entries = self._rank(smallest, name, kind, start, descending, limit + 1, checks)
+        want = limit + 1
+        candidates, checks = self._narrow(filters)
+        same = self._same_key(name, kind, filters)
+        walked = len(self.rows) if same is None else len(same[1])
+        smallest = min(candidates, key=len, default=None)
+        stop = None
+        # Ranking costs a row per candidate; the walk ~ want × walked / candidates.
+        if smallest is not None and len(smallest) <= PAGE_SCAN_BUDGET and len(
+                smallest) ** 2 < want * walked:
+            found = self._rank(smallest, name, kind, start, descending, want, checks)
+        elif same is not None:
+            found, stop = self._scan(self._run(*same, start, descending), want, checks)
         else:
-            entries = self._walk(name, start, descending, limit + 1, checks)
+            found, stop = self._scan(self._walk(name, start, descending), want, checks)
 
-        rows = [self.rows[entry[2]] for entry in entries[:limit]]
-        if len(entries) > limit:
-            last = entries[limit - 1]
-            last_id = last[2]
-            if "page_skips_on_tie" in self.faults:  # FAULT: jump past every row of this key
-                last_id = "" if descending else "\uffff"
-            return rows, Position(key=key_to_json((last[0], last[1])), id=last_id)
-        return rows, None
+        rows = [self.rows[entry[2]] for entry in found[:limit]]
+        if len(found) > limit:
+            resume = found[limit - 1]
+        elif stop is not None:
+            resume = stop
+        else:
+            return rows, None
+        resume_id = resume[2]
+        if "page_skips_on_tie" in self.faults:  # FAULT: jump past every row of this key
+            resume_id = "" if descending else "\uffff"
+        return rows, Position(key=key_to_json((resume[0], resume[1])), id=resume_id)
 
     @property
     def _repeat(self) -> bool:
@@ -556,63 +675,162 @@ class Table:
     def _entry(self, row: Any, name: str) -> tuple[int, Any, str]:
         return (*sort_key(getattr(row, name), self.spec.sorts[name]), row.id)
 
+    def _order(self, name: str, rows: Mapping[str, Any]
+               ) -> SortedList | InsertionOrder | GroupedOrder:
+        """The sort index of field `name`, holding `rows` (built at once: a bulk load's)."""
+        kind = self.spec.sorts[name]
+        if kind == "date" and name not in INSERTION_ORDERED:
+            return GroupedOrder(_buckets(rows, name, kind))
+        entries = _in_order(rows, name, kind) if rows else []
+        if name in INSERTION_ORDERED:
+            return InsertionOrder(self, name, entries)
+        return SortedList(entries)
+
+    def _add_pending(self) -> None:
+        """The rows `bulk()` inserted, into the sort indexes: every index built anew from the
+        rows if they are a large share of the table, else one row at a time."""
+        if not self._pending:
+            return
+        if len(self._pending) * BULK_REBUILD_SHARE >= len(self.rows):
+            for name in self.spec.sorts:
+                self._sorted[name] = self._order(name, self.rows)
+        else:
+            for row_id in self._pending:
+                row = self.rows[row_id]
+                for name, index in self._sorted.items():
+                    index.add(self._entry(row, name))
+        self._pending = {}
+
     def _index(self, row: Any, attrs: Iterable[str] | None = None) -> None:
-        for name in self._sorted if attrs is None else (a for a in attrs if a in self._sorted):
-            self._sorted[name].add(self._entry(row, name))
-        for attr in self._eq if attrs is None else (a for a in attrs if a in self._eq):
-            _add_id(self._eq[attr], getattr(row, attr), row.id)
+        row_id = row.id
+        if self._bulk and (attrs is None or row_id in self._pending):
+            self._pending[row_id] = None  # a new row, or a change to one: sorted at the end
+        else:
+            for name in self._sorted if attrs is None else (a for a in attrs
+                                                            if a in self._sorted):
+                self._sorted[name].add(self._entry(row, name))
+        compact = not self._bulk
+        if attrs is None:
+            for attr, index in self._eq.items():
+                _add_id(index, getattr(row, attr), row_id, compact=compact)
+            return
+        for attr in attrs:
+            if attr in self._eq:
+                _add_id(self._eq[attr], getattr(row, attr), row_id, compact=compact)
 
     def _unindex(self, row: Any, attrs: Iterable[str] | None = None) -> None:
         attrs = list(attrs) if attrs is not None else None
-        for name in self._sorted if attrs is None else (a for a in attrs if a in self._sorted):
-            self._sorted[name].discard(self._entry(row, name))
+        if row.id in self._pending:  # not in the sort indexes yet
+            if attrs is None:
+                del self._pending[row.id]
+        else:
+            for name in self._sorted if attrs is None else (a for a in attrs
+                                                            if a in self._sorted):
+                self._sorted[name].discard(self._entry(row, name))
         for attr in self._eq if attrs is None else (a for a in attrs if a in self._eq):
             _drop_id(self._eq[attr], getattr(row, attr), row.id)
 
-    def _joins(self, filters: Mapping[str, Any]) -> dict[str, set[str]]:
-        out = {}
-        for param, value in filters.items():
-            f = self.spec.filters[param]
-            if f.op == "join":
-                assert f.join is not None, f"join filter {param} needs a join function"
-                out[param] = {i for i in f.join(self.tables, value) if i in self.rows}
-        return out
-
-    def _predicates(self, filters: Mapping[str, Any],
-                    joined: Mapping[str, set[str]]) -> list[Callable[[Any], bool]]:
+    def _narrow(self, filters: Mapping[str, Any]
+                ) -> tuple[list[Collection[str]], list[Callable[[Any], bool]]]:
+        """The candidate sets the filters give (equality groups, joined ids) and the checks a
+        row must pass (all of them, candidates' own included)."""
+        candidates: list[Collection[str]] = []
         checks: list[Callable[[Any], bool]] = []
+        equal: dict[str, Any] = {}
         for param, value in filters.items():
             f = self.spec.filters[param]
             if f.op == "eq":
-                checks.append(_equals(f.attr, value))
-            elif f.op == "join":
-                checks.append(_id_in(joined[param]))
-            else:
+                if f.attr in self._eq and value is not None:
+                    candidates.append(_ids(self._eq[f.attr], value))
+                if f.attr in equal:  # two parameters of one attribute: both must hold
+                    checks.append(_equals({f.attr: value}))
+                else:
+                    equal[f.attr] = value
+            elif f.op == "contains":
                 checks.append(_contains(f.attr, str(value).casefold()))
-        return checks
+            else:
+                assert f.join is not None, f"join filter {param} needs a Join"
+                join, linked = f.join, self.tables[f.join.table]
+                links = _ids(linked._eq[join.match], value)
+                if len(links) <= PAGE_SCAN_BUDGET:
+                    ids = {getattr(link, join.select)
+                           for link in map(linked.rows.__getitem__, links)
+                           if all(getattr(link, a) == v for a, v in join.fixed)}
+                    ids.intersection_update(self.rows)
+                    candidates.append(ids)
+                    checks.append(_id_in(ids))
+                else:  # many links: whether each row walked is linked, by its own links
+                    checks.append(_linked(linked, join, value))
+        if equal:  # first: the cheapest, and what refuses most rows of a walk
+            checks.insert(0, _equals(equal))
+        return candidates, checks
 
-    def _walk(
-        self,
-        name: str,
-        start: tuple[Any, ...] | None,
-        descending: bool,
-        want: int,
-        checks: list[Callable[[Any], bool]],
-    ) -> list[tuple[Any, ...]]:
+    def _same_key(self, name: str, kind: SortKind, filters: Mapping[str, Any]
+                  ) -> tuple[tuple[int, Any], Collection[str]] | None:
+        """(sort key, equality group) of a filter on the sort field `name` itself, if any."""
+        for param, value in filters.items():
+            f = self.spec.filters[param]
+            if f.op == "eq" and f.attr == name and f.attr in self._eq and value is not None:
+                return sort_key(value, kind), _ids(self._eq[name], value)
+        return None
+
+    def _run(self, key: tuple[int, Any], group: Collection[str], start: tuple[Any, ...] | None,
+             descending: bool) -> Iterator[tuple[Any, ...]]:
+        """The entries of `group`, whose rows all sort by `key`, in page order after `start`:
+        the walk of the sort index narrowed to one key, by id within the group."""
+        ids: Any = group if type(group) is SortedList else sorted(group)
+        lo: str | None = None
+        if start is not None:
+            at = (start[0], start[1])
+            if (at > key) if not descending else (at < key):
+                return  # the cursor is past this key
+            if at == key:
+                lo = start[2]
+        flag, value = key
+        repeat = self._repeat
+        if lo is None:
+            chosen: Iterable[str] = reversed(ids) if descending else ids
+        elif type(ids) is SortedList:
+            chosen = (ids.irange(maximum=lo, inclusive=(True, repeat), reverse=True) if descending
+                      else ids.irange(minimum=lo, inclusive=(repeat, True)))
+        elif descending:
+            chosen = reversed(ids[:(bisect_right if repeat else bisect_left)(ids, lo)])
+        else:
+            chosen = ids[(bisect_left if repeat else bisect_right)(ids, lo):]
+        for row_id in chosen:
+            yield (flag, value, row_id)
+
+    def _walk(self, name: str, start: tuple[Any, ...] | None,
+              descending: bool) -> Iterator[tuple[Any, ...]]:
+        """The sort index of `name` in page order, after `start`."""
         index = self._sorted[name]
         if start is None:
-            it = reversed(index) if descending else iter(index)
-        elif descending:
-            it = index.irange(maximum=start, inclusive=(True, self._repeat), reverse=True)
-        else:
-            it = index.irange(minimum=start, inclusive=(self._repeat, True))
-        out: list[tuple[Any, ...]] = []
-        for entry in it:
-            if all(check(self.rows[entry[2]]) for check in checks):
-                out.append(entry)
-                if len(out) == want:
+            return reversed(index) if descending else iter(index)
+        if descending:
+            return index.irange(maximum=start, inclusive=(True, self._repeat), reverse=True)
+        return index.irange(minimum=start, inclusive=(self._repeat, True))
+
+    def _scan(self, entries: Iterator[tuple[Any, ...]], want: int,
+              checks: list[Callable[[Any], bool]]
+              ) -> tuple[list[tuple[Any, ...]], tuple[Any, ...] | None]:
+        """The first `want` entries whose rows pass `checks`, examining at most
+        `PAGE_SCAN_BUDGET`; and the last entry examined if the budget ran out first."""
+        if not checks:
+            return list(islice(entries, want)), None
+        found: list[tuple[Any, ...]] = []
+        rows = self.rows
+        for examined, entry in enumerate(entries, 1):
+            row = rows[entry[2]]
+            for check in checks:
+                if not check(row):
                     break
-        return out
+            else:
+                found.append(entry)
+                if len(found) == want:
+                    return found, None
+            if examined == PAGE_SCAN_BUDGET:
+                return found, entry
+        return found, None
 
     def _rank(
         self,
@@ -660,6 +878,14 @@ class TenantStore:
     def __getitem__(self, resource: str) -> Table:
         return self.tables[resource]
 
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """`Table.bulk` for every table: many writes, the sort indexes built once at the end."""
+        with ExitStack() as stack:
+            for table in self.tables.values():
+                stack.enter_context(table.bulk())
+            yield
+
     def others(self) -> list[TenantStore]:
         """The other tenants — for the isolation faults only (mock.faults)."""
         return [self._store.tenant(t) for t in self._store.tenant_ids if t != self.workspace_id]
@@ -705,12 +931,24 @@ class Store:
             self.changes.reset()
 
 
-def _equals(attr: str, value: Any) -> Callable[[Any], bool]:
-    return lambda row: bool(getattr(row, attr) == value)
+def _equals(wanted: Mapping[str, Any]) -> Callable[[Any], bool]:
+    """Whether a row's attributes equal `wanted`'s values, read in one `attrgetter` call."""
+    get = attrgetter(*wanted)
+    values = tuple(wanted.values())
+    if len(values) == 1:
+        value = values[0]
+        return lambda row: bool(get(row) == value)
+    return lambda row: bool(get(row) == values)
 
 
 def _id_in(ids: Collection[str]) -> Callable[[Any], bool]:
     return lambda row: row.id in ids
+
+
+def _linked(links: Table, join: Join, value: Any) -> Callable[[Any], bool]:
+    """Whether a row is one `join` names for `value`, from its own rows in `links`."""
+    return lambda row: bool(links.where(**{join.select: row.id, join.match: value},
+                                        **dict(join.fixed)))
 
 
 def _contains(attr: str, needle: str) -> Callable[[Any], bool]:

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sortedcontainers import SortedList
 
 from mock.pagination import Position
-from mock.store import Filter, Table, TableSpec, key_from_json, sort_key
+from mock.store import (
+    _BIG_GROUP,
+    PAGE_SCAN_BUDGET,
+    Filter,
+    Join,
+    Table,
+    TableSpec,
+    _ids,
+    key_from_json,
+    sort_key,
+)
 
 SPEC = TableSpec(
     resource="things",
@@ -39,18 +53,20 @@ def make(n: int, rng: random.Random) -> list[Thing]:
     ]
 
 
-def walk(table: Table, sort: str, limit: int, filters: dict[str, str] | None = None
+def walk(table: Table, sort: str, limit: int, filters: dict[str, Any] | None = None
          ) -> list[str]:
     seen: list[str] = []
     after: Position | None = None
-    while True:
+    for _ in range(len(table) + 2):  # every page examines at least one row not seen before
         rows, after = table.page(sort, filters or {}, after, limit)
+        assert len(rows) <= limit
         seen.extend(r.id for r in rows)
         if after is None:
             return seen
         assert len(seen) <= len(table), "the walk goes round in circles"
         # As over HTTP: the position goes through the cursor's JSON form and back.
         after = Position(key=table.decode_key(sort, after.key), id=after.id)
+    raise AssertionError("the walk does not end")
 
 
 def expected(rows: list[Thing], sort: str, flt: dict[str, str] | None = None) -> list[str]:
@@ -187,7 +203,7 @@ class Lean:
     id: str
     day: str | None
     created_at: str
-    amount: Decimal
+    amount: Decimal | None
     group: str
     kind: str
     ref: str | None
@@ -199,7 +215,8 @@ def _lean(i: int, rng: random.Random, clock: list[int]) -> Lean:
     return Lean(id=f"{rng.randrange(10**6):06d}-{i:04d}", day=rng.choice(
                     [None, "2026-01-01", "2026-01-02", "2026-01-03"]),
                 created_at=f"2026-01-01T00:00:{max(clock[0], 0):02d}.000000Z",
-                amount=Decimal(rng.randint(0, 3)), group=rng.choice(["x", "y"] + ["z"] * 80),
+                amount=rng.choice([None, *map(Decimal, range(4))]),
+                group=rng.choice(["x", "y"] + ["z"] * 80),
                 kind=rng.choice(["debit", "credit"]), ref=rng.choice([None, "r1", "r2"]))
 
 
@@ -235,7 +252,7 @@ def test_lean_indexes_page_exactly_through_inserts_updates_and_deletes(
             table.update(target, {"day": other.day, "group": other.group, "kind": other.kind,
                                   "ref": other.ref, "amount": other.amount})
     rows = list(live.values())
-    assert walk(table, sort, limit, flt) == _lean_expected(rows, sort, flt)  # type: ignore[arg-type]
+    assert walk(table, sort, limit, flt) == _lean_expected(rows, sort, flt)
     for attr in ("group", "kind", "day", "ref"):
         for value in (None, "x", "z", "debit", "2026-01-01", "r2", "nope"):
             assert sorted(r.id for r in table.where(**{attr: value})) == sorted(
@@ -288,3 +305,256 @@ def test_an_unindexed_filter_keeps_no_index_and_a_lone_id_no_set() -> None:
     # A filter on the unindexed field still pages exactly (it walks and skips).
     assert walk(table, "-created_at", 7, {"kind": "credit"}) == _lean_expected(
         rows, "-created_at", {"kind": "credit"})
+
+
+def _fingerprint(table: Table) -> tuple[object, ...]:
+    """Each sort index's entries in order and each equality group's ids. (A group's shape may
+    differ: one that grew large and shrank again stays a SortedList row by row, but is a set
+    after a bulk load; both read alike.)"""
+    orders = {name: list(index) for name, index in table._sorted.items()}
+    groups = {attr: {value: sorted(_ids(index, value)) for value in index}
+              for attr, index in table._eq.items()}
+    assert all(type(ids) is SortedList for index in table._eq.values()
+               for ids in index.values() if type(ids) is not str and len(ids) > _BIG_GROUP)
+    return orders, groups
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=st.integers(0, 120), n=st.integers(0, 120), seed=st.integers(0, 10**6),
+       peek=st.integers(0, 120))
+def test_a_bulk_load_ends_with_the_indexes_row_by_row_writes_keep(before: int, n: int, seed: int,
+                                                                   peek: int) -> None:
+    """Inserts, updates and deletes inside `bulk()` — of rows from before it and of its own,
+    with a page read part-way, which sees the rows so far — leave the same sort orders and
+    equality groups as the same writes outside: whether the bulk load's rows are few next to
+    the table's (added one by one) or many (the indexes built anew)."""
+    tables = Table(LEAN), Table(LEAN)
+    for bulk, table in zip((True, False), tables, strict=True):
+        rng, clock = random.Random(seed), [0]
+        live: dict[str, Lean] = {}
+        for i in range(before):
+            row = _lean(i, rng, clock)
+            table.insert(row)
+            live[row.id] = row
+        with table.bulk() if bulk else contextlib.nullcontext():
+            for i in range(before, before + n):
+                row = _lean(i, rng, clock)
+                table.insert(row)
+                live[row.id] = row
+                if rng.random() < 0.2:
+                    table.delete(live.pop(rng.choice(sorted(live))))
+                if live and rng.random() < 0.3:
+                    other = _lean(i, rng, [clock[0]])
+                    table.update(live[rng.choice(sorted(live))],
+                                 {"day": other.day, "group": other.group, "amount": other.amount})
+                if i == before + peek:
+                    assert walk(table, "-day", 7) == _lean_expected(list(live.values()), "-day", {})
+        assert walk(table, "amount", 9) == _lean_expected(list(live.values()), "amount", {})
+    assert _fingerprint(tables[0]) == _fingerprint(tables[1])
+
+
+# -- bounded pages: no filter combination examines more than PAGE_SCAN_BUDGET rows a page ------
+
+TAGS = TableSpec(resource="tags", indexes=("tag", "row_id"))
+BOUNDED = TableSpec(
+    resource="bounded",
+    sorts={"day": "date", "created_at": "text", "amount": "decimal", "name": "ci"},
+    default_sort="created_at",
+    filters={"group": Filter("group"), "kind": Filter("kind", indexed=False),
+             "day": Filter("day"), "amount": Filter("amount"), "name": Filter("name", "contains"),
+             "tagged": Filter("id", "join", join=Join("tags", match="tag", select="row_id",
+                                                      fixed=(("live", True),)))},
+)
+
+
+@dataclass(slots=True)
+class Tag:
+    id: str
+    row_id: str
+    tag: str
+    live: bool
+
+
+@dataclass(slots=True)
+class Bounded:
+    id: str
+    day: str | None
+    created_at: str
+    amount: Decimal
+    name: str | None
+    group: str
+    kind: str
+
+
+def _bounded(n: int, seed: int) -> tuple[Table, list[Bounded], list[Tag]]:
+    rng = random.Random(seed)
+    tables: dict[str, Table] = {}
+    table = tables["bounded"] = Table(BOUNDED, tables)
+    tags = tables["tags"] = Table(TAGS, tables)
+    rows = []
+    for i in range(n):
+        row = Bounded(id=f"{rng.randrange(10**6):06d}-{i:04d}",
+                      day=rng.choice([None, "2026-01-01", "2026-01-02", "2026-01-03"]),
+                      created_at=f"2026-01-01T00:00:{i // 3:02d}.000000Z",
+                      amount=Decimal(rng.randint(0, 3)),
+                      name=rng.choice([None, "Papelaria", "papel", "Outra"]),
+                      group=rng.choice(["x"] * 30 + ["y"] * 3 + ["z"]),
+                      kind=rng.choice(["debit", "credit"]))
+        table.insert(row)
+        rows.append(row)
+        for t in range(rng.choice([0, 0, 1, 2])):
+            tags.insert(Tag(id=f"{row.id}:{t}", row_id=row.id,
+                            tag=rng.choice(["common"] * 8 + ["rare"]), live=rng.random() < 0.8))
+    return table, rows, list(tags)
+
+
+def _bounded_expected(rows: list[Bounded], tags: list[Tag], sort: str,
+                      flt: dict[str, Any]) -> list[str]:
+    def passes(row: Bounded) -> bool:
+        for param, value in flt.items():
+            if param == "name":
+                if value.casefold() not in (row.name or "").casefold():
+                    return False
+            elif param == "tagged":
+                if not any(t.row_id == row.id and t.tag == value and t.live for t in tags):
+                    return False
+            elif getattr(row, param) != value:
+                return False
+        return True
+
+    name = sort.lstrip("-")
+    ordered = sorted((r for r in rows if passes(r)),
+                     key=lambda r: (*sort_key(getattr(r, name), BOUNDED.sorts[name]), r.id),
+                     reverse=sort.startswith("-"))
+    return [r.id for r in ordered]
+
+
+FILTERS: list[dict[str, Any]] = [
+    {}, {"group": "x"}, {"group": "z"}, {"group": "nope"}, {"kind": "credit"},
+    {"group": "z", "kind": "debit"}, {"day": "2026-01-02"}, {"day": "2026-01-02", "group": "y"},
+    {"amount": Decimal(2)}, {"amount": Decimal(2), "kind": "credit", "group": "x"},
+    {"name": "PAPEL"}, {"name": "zzz"}, {"name": "papel", "day": "2026-01-03"},
+    {"tagged": "common"}, {"tagged": "rare"}, {"tagged": "rare", "group": "x"},
+    {"tagged": "common", "kind": "debit", "name": "o"}, {"tagged": "none"},
+]
+
+
+# RULE G-4
+@settings(max_examples=120, deadline=None)
+@given(n=st.integers(0, 120), limit=st.integers(1, 9), seed=st.integers(0, 10**6),
+       budget=st.integers(2, 12), flt=st.sampled_from(FILTERS),
+       sort=st.sampled_from(["day", "-day", "created_at", "-created_at", "amount", "-amount",
+                             "name", "-name"]))
+def test_bounded_pages_walk_every_match_once_in_order(n: int, limit: int, seed: int,
+                                                      budget: int, flt: dict[str, Any],
+                                                      sort: str) -> None:
+    """With a budget smaller than the table, pages come short or empty, yet the walk returns
+    every matching row exactly once, in order — through each way a page reads: the same-key
+    group, ranked candidates, the sort index, and a join by ids or by each row's links."""
+    table, rows, tags = _bounded(n, seed)
+    with mock.patch("mock.store.PAGE_SCAN_BUDGET", budget):
+        assert walk(table, sort, limit, flt) == _bounded_expected(rows, tags, sort, flt)
+
+
+def _looked_up(table: Table) -> set[str]:
+    """The ids of the rows the table reads from now on (a sort index may read a row too)."""
+    ids: set[str] = set()
+    original = table.rows
+
+    class Counting(dict[str, Any]):
+        def __getitem__(self, key: str) -> Any:
+            ids.add(key)
+            return original[key]
+
+    table.rows = Counting(original)
+    return ids
+
+
+@pytest.mark.parametrize("flt", [{"group": "x", "kind": "nope"}, {"name": "zzz"},
+                                 {"tagged": "common", "name": "zzz"},
+                                 {"day": "2026-01-02", "name": "zzz"}])
+@pytest.mark.parametrize("sort", ["-created_at", "amount", "day", "-name"])
+def test_a_page_matching_nothing_examines_at_most_the_budget(flt: dict[str, Any],
+                                                             sort: str) -> None:
+    table, _, _ = _bounded(6 * PAGE_SCAN_BUDGET, 1)
+    examined = _looked_up(table)
+    page, after = table.page(sort, flt, None, 25)
+    assert page == []
+    assert after is not None, "the rest of the table is still to be walked"
+    assert len(examined) <= PAGE_SCAN_BUDGET
+
+
+def test_a_filter_on_the_sort_field_pages_its_group_in_order() -> None:
+    """`day=…` sorted by day reads that day's group (a SortedList past 64 rows) from the
+    cursor on, not the sort index: full pages, a handful of lookups each."""
+    table, rows, tags = _bounded(3000, 2)
+    want = _bounded_expected(rows, tags, "-day", {"day": "2026-01-02"})
+    assert len(want) > 500
+    # A walk of the day index from the top would first pass ~750 rows of 2026-01-03.
+    with mock.patch("mock.store.PAGE_SCAN_BUDGET", 30):
+        assert walk(table, "-day", 25, {"day": "2026-01-02"}) == want
+        assert walk(table, "day", 25, {"day": "2026-01-02"}) == want[::-1]
+        # A position on another key (none this filter issues): before it, all; after, none.
+        for sort, key, rows_left in (("day", "2026-01-01", want[::-1]), ("day", "2026-01-03", []),
+                                     ("-day", "2026-01-03", want), ("-day", "2026-01-01", [])):
+            page, _ = table.page(sort, {"day": "2026-01-02"}, Position((0, key), ""), 5)
+            assert [r.id for r in page] == rows_left[:5]
+        examined = _looked_up(table)
+        page, _ = table.page("-day", {"day": "2026-01-02"}, None, 25)
+    assert len(page) == 25 and len(examined) <= 26
+    table, rows, tags = _bounded(100, 3)  # groups of ~25: sets, not SortedLists
+    for sort in ("day", "-day"):
+        assert walk(table, sort, 3, {"day": "2026-01-02"}) == _bounded_expected(
+            rows, tags, sort, {"day": "2026-01-02"})
+
+
+# RULE G-4
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**6), budget=st.integers(2, 8), limit=st.integers(1, 5),
+       flt=st.sampled_from([{"group": "x"}, {"kind": "credit"}, {"name": "papel"},
+                            {"tagged": "common"}]))
+def test_short_pages_never_skip_or_repeat_through_inserts_and_deletes(
+        seed: int, budget: int, limit: int, flt: dict[str, Any]) -> None:
+    table, rows, tags = _bounded(60, seed)
+    rng = random.Random(seed)
+    survivors = set(_bounded_expected(rows[::2], tags, "amount", flt))
+    doomed = rows[1::2]
+    seen: list[str] = []
+    after: Position | None = None
+    with mock.patch("mock.store.PAGE_SCAN_BUDGET", budget):
+        for i in range(500):
+            page, after = table.page("amount", flt, after, limit)
+            seen.extend(r.id for r in page)
+            if doomed:
+                table.delete(doomed.pop(rng.randrange(len(doomed))))
+            table.insert(Bounded(id=f"new-{i:04d}", day="2026-01-01", created_at="2026-01-02",
+                                 amount=Decimal(rng.randint(0, 3)), name="papel", group="x",
+                                 kind="credit"))
+            if after is None:
+                break
+            after = Position(key=table.decode_key("amount", after.key), id=after.id)
+    assert after is None
+    assert len(seen) == len(set(seen)), "a row was returned twice"
+    assert survivors <= set(seen), "a row that matched throughout was skipped"
+
+
+def test_a_nested_bulk_load_is_the_outer_one() -> None:
+    table = Table(LEAN)
+    rng, clock = random.Random(4), [0]
+    rows = [_lean(i, rng, clock) for i in range(30)]
+    with table.bulk():
+        with table.bulk():
+            for row in rows:
+                table.insert(row)
+        assert len(table._pending) == len(rows), "still pending: the outer load goes on"
+    assert walk(table, "-created_at", 7) == _lean_expected(rows, "-created_at", {})
+
+
+def test_two_filters_on_one_attribute_must_both_hold() -> None:
+    spec = TableSpec(resource="twice", sorts={"name": "ci"},
+                     filters={"a": Filter("group"), "b": Filter("group")})
+    table = Table(spec)
+    for i, group in enumerate("xxy"):
+        table.insert(Thing(id=str(i), name="n", amount=Decimal(0), day="d", group=group))
+    assert walk(table, "name", 5, {"a": "x", "b": "y"}) == []
+    assert walk(table, "name", 5, {"a": "x", "b": "x"}) == ["0", "1"]

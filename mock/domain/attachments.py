@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +19,7 @@ from mock.domain.base import Row, public, row_base
 from mock.domain.errors import Conflict, NotFound, StorageFull, TooLarge, ValidationFailed
 from mock.domain.links import AttachmentLink
 from mock.domain.values import new_id, parse_uuid
-from mock.store import Filter, Table, TableSpec, TenantStore
+from mock.store import Filter, Join, TableSpec, TenantStore
 
 MAX_NAME = 255
 MAX_TITLE = 255
@@ -68,14 +67,10 @@ def _canonical_id(value: Any) -> str:
     return parse_uuid(value, "id")
 
 
-def _linked_to(owner: str) -> Callable[[Mapping[str, Table], Any], set[str]]:
-    """The ids of the attachments linked to one parent row, from the links' `owner_id` index."""
-
-    def join(tables: Mapping[str, Table], owner_id: Any) -> set[str]:
-        return {link.attachment_id
-                for link in tables["attachment_links"].where(owner_id=owner_id, owner=owner)}
-
-    return join
+def _linked_to(owner: str) -> Join:
+    """The attachments linked to one parent row of `owner`, through `attachment_links`."""
+    return Join("attachment_links", match="owner_id", select="attachment_id",
+                fixed=(("owner", owner),))
 
 
 SPEC = TableSpec(

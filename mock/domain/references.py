@@ -35,6 +35,8 @@ DEBIT = Polarity("is_supplier", "debit", "cost")
 CREDIT = Polarity("is_customer", "credit", "revenue")
 
 REFS = {"person": "people", "category": "categories", "cost_center": "cost_centers"}
+# Each reference's two body fields, `<ref>_id` and `<ref>_name` (spelled once, not per call).
+FIELDS = {ref: (f"{ref}_id", f"{ref}_name") for ref in REFS}
 
 
 def _sent(value: Any) -> bool:
@@ -43,8 +45,8 @@ def _sent(value: Any) -> bool:
 
 def check_ambiguous(body: dict[str, Any]) -> None:
     """RULE TRX-2 / PAY-1: `<x>_id` and `<x>_name` together for one reference is a 400."""
-    for ref in REFS:
-        if body.get(f"{ref}_id") is not None and _sent(body.get(f"{ref}_name")):
+    for ref, (id_field, name_field) in FIELDS.items():
+        if body.get(id_field) is not None and _sent(body.get(name_field)):
             raise AmbiguousReference(
                 f"Send {ref}_id or {ref}_name, not both.",
                 errors=[{"field": f"{ref}_name", "message": f"conflicts with {ref}_id"}],
@@ -101,7 +103,7 @@ def resolve(ts: TenantStore, body: dict[str, Any], company_id: str, polarity: Po
     out: dict[str, str | None] = {}
     names: dict[str, str] = {}
     for ref, resource in REFS.items():
-        id_field, name_field = f"{ref}_id", f"{ref}_name"
+        id_field, name_field = FIELDS[ref]
         if _sent(body.get(name_field)):
             names[ref] = required_text(body[name_field], name_field)
         elif id_field in body:
