@@ -88,7 +88,9 @@ RULES: tuple[Rule, ...] = (
           "`cursor` and a `sort` from the resource's allow-list, answers `{data, next_cursor}`, "
           "pages by keyset on (sort key, id) so that iterating returns every row that existed "
           "throughout exactly once, and refuses a cursor reused with another sort or filters, "
-          "or tampered with, with 400.",
+          "or tampered with, with 400. A page may hold fewer than `limit` rows, even none, and "
+          "still carry a `next_cursor` (decision: a page examines a bounded number of rows, so "
+          "no filter scans the table); only `next_cursor: null` ends the list.",
           "overview: \"The cursor guarantees consistent results even with data being created "
           "during iteration.\" \"cursor and per_page in parameters\" \"next_cursor in "
           "response\" \"No skips or duplicates\"; export: \"Returns a cursor-paginated page\"."),

@@ -77,3 +77,28 @@ def test_a_sound_list_walks_to_its_end() -> None:
             api.close()
     assert len(walk.ids) == len(set(walk.ids)) >= 7
     assert len(walk.pages) >= 4
+
+
+def test_short_and_empty_pages_that_go_on_are_followed_to_the_end(listing: Any) -> None:
+    # A target that bounds each page's scan (G-4): empty pages with a cursor, then rows.
+    pages = [ROWS[:1], [], [], [], [], ROWS[1:2], [], ROWS[2:]]
+
+    def page(request: Request) -> Any:
+        number = int(request.query_params.get("cursor", "0"))
+        following = str(number + 1) if number + 1 < len(pages) else None
+        return {"data": pages[number], "next_cursor": following}
+
+    walk = listing(page).walk("taxes", limit=3, max_pages=3)
+    assert walk.ids == [row["id"] for row in ROWS]
+    assert len(walk.pages) == len(pages)
+
+
+def test_endless_empty_pages_still_end(listing: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import property_tests.client as client
+
+    monkeypatch.setattr(client, "EMPTY_PAGES", 5)
+    calls = itertools.count(1)
+    api = listing(lambda r: {"data": [], "next_cursor": f"c{next(calls)}"})
+    with pytest.raises(WalkFailed, match="still a next_cursor"):
+        api.walk("taxes", limit=3, max_pages=2)
+    assert next(calls) == 2 + 5 + 1
