@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fixtures import factories, files
@@ -50,3 +52,21 @@ def postman_requests(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             yield from postman_requests(item["item"])
         else:
             yield item["request"]
+
+
+@contextmanager
+def loggers_kept(*loggers: logging.Logger) -> Iterator[None]:
+    """Whatever the block does to these loggers (handlers, filters, level, propagation) is
+    undone when it ends."""
+    saved = [(lg, list(lg.handlers), list(lg.filters), lg.level, lg.propagate) for lg in loggers]
+    try:
+        yield
+    finally:
+        for lg, handlers, filters, level, propagate in saved:
+            for h in list(lg.handlers):
+                lg.removeHandler(h)
+            for h in handlers:
+                lg.addHandler(h)
+            lg.filters[:] = filters
+            lg.setLevel(level)
+            lg.propagate = propagate

@@ -222,23 +222,14 @@ def test_quiet_still_logs_every_500_in_the_chosen_format(
 
     from mock import requestlog
     from mock.errors import ERROR_LOG
+    from tests.helpers import loggers_kept
 
-    saved = [(lg, list(lg.handlers), lg.level, lg.propagate)
-             for lg in (requestlog.LOGGER, ERROR_LOG)]
     sink = io.StringIO()
-    try:
+    with loggers_kept(requestlog.LOGGER, ERROR_LOG):
         fmt: requestlog.LogFormat = "json" if log_format == "json" else "text"
         requestlog.configure(fmt, "warning", stream=sink, access=False)  # --quiet
         ok = client.get("/v1/taxes", headers=auth_a)
         r = client.post("/v1/taxes", headers=auth_a, json={"name": "x"})
-    finally:
-        for lg, handlers, level, propagate in saved:
-            for h in list(lg.handlers):
-                lg.removeHandler(h)
-            for h in handlers:
-                lg.addHandler(h)
-            lg.setLevel(level)
-            lg.propagate = propagate
     assert ok.status_code == 200
     request_id = r.json()["request_id"]
     out = sink.getvalue()

@@ -22,6 +22,7 @@ from mock import requestlog
 from mock.app import create_app
 from mock.requestlog import LOGGER, RequestLog
 from tests.conftest import bearer
+from tests.helpers import loggers_kept
 
 AUTH = bearer(tokens.standard_tokens().tenant_a)
 
@@ -149,19 +150,11 @@ def test_configure_sends_bare_json_lines_to_the_stream() -> None:
             pass
 
     sink = Sink()
-    handlers, level, propagate = list(LOGGER.handlers), LOGGER.level, LOGGER.propagate
-    try:
+    with loggers_kept(LOGGER):
         requestlog.configure("json", "info", stream=sink)
         LOGGER.info('{"a": 1}')
         requestlog.configure("text", "warning", stream=sink)
         LOGGER.info("hidden at warning")
-    finally:
-        for h in list(LOGGER.handlers):
-            LOGGER.removeHandler(h)
-        for h in handlers:
-            LOGGER.addHandler(h)
-        LOGGER.setLevel(level)
-        LOGGER.propagate = propagate
     assert sink.text == '{"a": 1}\n'
 
 
@@ -215,22 +208,16 @@ def test_lean_records_still_log_every_line_with_its_time() -> None:
 
     saved = (logging._srcfile, logging.logThreads, logging.logProcesses,
              logging.logMultiprocessing)
-    handlers, level, propagate = list(LOGGER.handlers), LOGGER.level, LOGGER.propagate
     sink = io.StringIO()
     try:
-        requestlog.configure("text", "info", stream=sink)
-        requestlog.lean_records()
-        LOGGER.info("GET /v1/taxes 200 1.0ms tenant=-")
-        LOGGER.info("GET /v1/taxes 200 1.1ms tenant=-")
+        with loggers_kept(LOGGER):
+            requestlog.configure("text", "info", stream=sink)
+            requestlog.lean_records()
+            LOGGER.info("GET /v1/taxes 200 1.0ms tenant=-")
+            LOGGER.info("GET /v1/taxes 200 1.1ms tenant=-")
     finally:
         (logging._srcfile, logging.logThreads, logging.logProcesses,
          logging.logMultiprocessing) = saved
-        for h in list(LOGGER.handlers):
-            LOGGER.removeHandler(h)
-        for h in handlers:
-            LOGGER.addHandler(h)
-        LOGGER.setLevel(level)
-        LOGGER.propagate = propagate
     lines = sink.getvalue().splitlines()
     assert len(lines) == 2
     assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} GET /v1/taxes 200", line)
@@ -252,21 +239,13 @@ def test_a_line_written_directly_is_the_line_logging_would_write(
 def test_lines_go_straight_to_the_handler_only_when_nothing_else_would_see_them() -> None:
     import io
 
-    handlers, level, propagate = list(LOGGER.handlers), LOGGER.level, LOGGER.propagate
-    try:
+    with loggers_kept(LOGGER):
         requestlog.configure("text", "info", stream=io.StringIO())
         assert requestlog.direct_handler(LOGGER) is LOGGER.handlers[0]
         LOGGER.addFilter(lambda record: True)
         assert requestlog.direct_handler(LOGGER) is None  # the filter must see every line
-        requestlog.configure("json", "info", stream=io.StringIO())
-        extra = logging.StreamHandler(io.StringIO())
-        LOGGER.addHandler(extra)
-        assert requestlog.direct_handler(LOGGER) is None
-    finally:
         LOGGER.filters.clear()
-        for h in list(LOGGER.handlers):
-            LOGGER.removeHandler(h)
-        for h in handlers:
-            LOGGER.addHandler(h)
-        LOGGER.setLevel(level)
-        LOGGER.propagate = propagate
+        requestlog.configure("json", "info", stream=io.StringIO())
+        assert requestlog.direct_handler(LOGGER) is LOGGER.handlers[0]
+        LOGGER.addHandler(logging.StreamHandler(io.StringIO()))
+        assert requestlog.direct_handler(LOGGER) is None
