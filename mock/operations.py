@@ -6,13 +6,14 @@ handler — a new `StarletteDecorator`, the handler's signature read again, a ne
 (`AsyncOperation.fn`) — then parses the query a second time for the handler's arguments, behind
 a context middleware of its own. Profiled, that was about a quarter of a GET's CPU. Here:
 
-- `OnceBuiltValidation` is Connexion's request validation with the parameter validator and
-  URI parser made once per operation; the parsed request it checked is kept on the scope
-  (`PARSED`) for the handler's arguments, so the query is parsed once.
+- `OnceBuiltValidation` is Connexion's request validation with the parameter validator, URI
+  parser and per-media-type body plan made once per operation; the parameters it resolved and
+  checked are kept on the scope (`PARSED`) for the handler's arguments, so the query is parsed
+  once (and a JSON body, `mock.bodies`).
 - `OperationApp` is the app inside the middleware stack: per operation, the handler, its
-  argument names and the response conversion are resolved once; a request sets Connexion's
-  context (what `ContextMiddleware` did), builds the arguments with Connexion's own
-  `get_arguments` (defaults, types, body), calls the handler and sends its answer.
+  argument names, its parameter definitions and defaults are resolved once; a request sets
+  Connexion's context (what `ContextMiddleware` did), builds the arguments by Connexion's own
+  conversions (`get_arguments` itself for form data), calls the handler and sends its answer.
 
 Routing and validation still come from the spec through Connexion's operation objects; only
 when each piece is built has changed.
@@ -57,8 +58,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock.bodies import MISSING, recall_json
 
-# Scope extensions this module leaves for itself: the parsed request (query and path parameters
-# already resolved by the operation's URI parser) and a JSON body once parsed by its validator.
+# The scope extension this module leaves for itself: the request's parameters, as the
+# operation's URI parser resolved them and validation checked them.
 PARSED = "mock.parsed_request"
 CONTEXT = "connexion_context"
 # Connexion's name sanitizer (three regular-expression substitutions) is a pure function of a
