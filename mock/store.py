@@ -435,15 +435,20 @@ def _add_id(index: dict[Any, Any], value: Any, row_id: str, *, compact: bool = T
         index[value] = {ids, row_id}
     else:
         ids.add(row_id)
-        if compact and type(ids) is set and len(ids) > _BIG_GROUP:
-            index[value] = SortedList(ids)
+        if compact:
+            _compact_group(index, value, ids)
+
+
+def _compact_group(index: dict[Any, Any], value: Any, ids: Any) -> None:
+    """A group past `_BIG_GROUP` ids kept as a SortedList rather than a set."""
+    if type(ids) is set and len(ids) > _BIG_GROUP:
+        index[value] = SortedList(ids)
 
 
 def _compact(index: dict[Any, Any]) -> None:
     """Every large group as a SortedList, as `_add_id` keeps them one at a time."""
     for value, ids in index.items():
-        if type(ids) is set and len(ids) > _BIG_GROUP:
-            index[value] = SortedList(ids)
+        _compact_group(index, value, ids)
 
 
 def _drop_id(index: dict[Any, Any], value: Any, row_id: str) -> None:
