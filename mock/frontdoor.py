@@ -127,7 +127,8 @@ class FrontDoor:
         if not declared and not any(name in _BODY_HEADERS for name, _ in scope["headers"]):
             # An operation without a request body, and a request without Content-Length or
             # Transfer-Encoding (no body, RFC 9112 §6.3): nothing downstream reads one, so
-            # there is nothing to cap, time or judge.
+            # there is nothing to cap, time or judge. (Not `_has_body`: a Content-Length that
+            # is empty or not a number must still reach `_capped`, which refuses it.)
             await self.app(scope, receive, send)
             return
         limit = self.upload_limit if (scope["method"] == "POST" and path in self.upload_paths) \
