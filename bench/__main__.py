@@ -68,9 +68,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--no-prism", action="store_true")
     parser.add_argument("--no-install", action="store_true", help="do not apt-get install wrk")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
-    parser.add_argument("--only", choices=("journal",),
+    parser.add_argument("--only", choices=("journal", "load"),
                         help="run one part alone: journal = POST and PATCH req/s with and "
-                             "without --db (bench/journal.py)")
+                             "without --db (bench/journal.py); load = the servers' load and "
+                             "profile, to load.json")
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     if args.tool == "auto" and not load.wrk_path() and not args.no_install:
@@ -274,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(limit {plan.TOTAL_LIMIT[kind]:.0f} s)")
     if settings.only == "journal":
         return run_journal_only(settings, results)
+    if settings.only == "load":
+        return run_load_only(settings, results)
     watch = plan.Stopwatch(sizes.budget, log)
     run_served(settings, results, watch)
     with watch.part("journal"):
@@ -316,6 +319,18 @@ def run_journal_only(settings: Settings, results: dict[str, Any]) -> int:
     path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print("\n" + journal.table(results["journal"]))
     log(f"bench: wrote {path}")
+    return 0
+
+
+def run_load_only(settings: Settings, results: dict[str, Any]) -> int:
+    """`--only load`: the load and profile against the references, to `load.json` and the
+    screen (each scenario's ratios to the others), without start-up, scale or memory."""
+    watch = plan.Stopwatch(settings.sizes.budget, log)
+    run_served(settings, results, watch)
+    path = settings.out / "load.json"
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print("\n" + report.load_table(results))
+    log(f"bench: wrote {path} in {watch.total:.0f} s")
     return 0
 
 

@@ -267,6 +267,12 @@ def profile_table(profile: Mapping[str, Any], top: int = 6) -> str:
     return "\n".join(parts)
 
 
+def load_table(results: Mapping[str, Any]) -> str:
+    """The served part alone (`--only load`): throughput, ratios and the profile."""
+    return "\n\n".join((throughput_table(results["load"]), ratio_table(results["load"]),
+                        profile_table(results.get("profile", {}))))
+
+
 def breakdown_text(sites: Sequence[Mapping[str, Any]]) -> str:
     """One line: bytes per row by allocation site (tracemalloc)."""
     if not sites:

@@ -32,3 +32,8 @@ def test_quick_and_overrides_pick_the_sizes(monkeypatch: pytest.MonkeyPatch) -> 
     full = parse_args(["--tool", "python", "--rounds", "2", "--checkpoints", "1000,5000"])
     assert (full.sizes.rounds, full.sizes.checkpoints) == (2, (1000, 5000))
     assert full.config.duration == plan.FULL.duration
+
+
+def test_only_picks_one_part() -> None:
+    assert parse_args(["--only", "load", "--tool", "python"]).only == "load"
+    assert parse_args(["--only", "journal", "--tool", "python"]).only == "journal"

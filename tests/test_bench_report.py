@@ -108,3 +108,11 @@ def test_different_loops_are_called_out() -> None:
     meta = {"runtimes": {"mock": {"loop": "asyncio", "http": "httptools"},
                          "starlette": {"loop": "uvloop", "http": "httptools"}}}
     assert "not the same" in report.runtimes_text(meta)
+
+
+def test_load_table_is_the_served_part_alone() -> None:
+    text = report.load_table({"load": results()["load"], "profile": {}})
+    assert "| GET /transactions/{id} | mock | 900 | 1.0 | 2.0 | 0.556 | 0 | 0.50 |" in text
+    assert "| GET /transactions/{id} | 0.60× (0.36×) | 0.90× (0.72×) | 2.00× (3.60×) |" in text
+    assert "(no profile: not run)" in text
+    assert "Worst filtered" not in text
