@@ -137,6 +137,9 @@ class FrontDoor:
         incoming = _capped(scope, _timed(receive, deadline, self.body_timeout), limit)
         if declared:
             incoming = _judged(scope, incoming, declared)
+            # The parsed body is noted on `extensions` when first read, after the layers below
+            # copied the scope: the dict they share must be there now (`mock.bodies`).
+            scope.setdefault("extensions", {})
         await self.app(scope, incoming, send)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from starlette.types import Message, Receive
 
@@ -30,3 +31,36 @@ def test_reads_up_to_the_last_message_and_no_further() -> None:
 def test_a_single_message_body() -> None:
     one: list[Message] = [{"type": "http.request", "body": b"{}"}]
     assert asyncio.run(buffer_body(_receiver(one))) == one
+
+
+
+def test_a_json_body_is_parsed_once_on_its_way_to_the_handler(app: Any,
+                                                              auth_a: dict[str, str]) -> None:
+    """The front door's strict parse serves the validator, the idempotency fingerprint and the
+    handler (`remember_json`), also from a server whose scope has no `extensions` yet (uvicorn;
+    Starlette's TestClient makes one) and with no request log (which used to make it)."""
+    import json
+    from unittest import mock
+
+    import httpx
+
+    body = '{"name": "Imposto único", "default_rate": "2.50"}'
+    seen: list[object] = []
+    real = json.loads
+
+    def counted(text: Any, *args: Any, **kwargs: Any) -> Any:
+        if (text.decode() if isinstance(text, bytes) else text) == body:
+            seen.append(text)
+        return real(text, *args, **kwargs)
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+            return await client.post("/v1/taxes", content=body.encode(),
+                                     headers={**auth_a, "Content-Type": "application/json",
+                                              "Idempotency-Key": "parsed-once"})
+
+    with mock.patch("json.loads", counted):
+        r = asyncio.run(post())
+    assert r.status_code == 201, r.text
+    assert len(seen) == 1
