@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 
 class InvalidCursor(ValueError):
     """The cursor is malformed, tampered with, or bound to another query."""
@@ -47,17 +49,15 @@ class CursorCodec:
 
     @staticmethod
     def binding(tenant: str, resource: str, sort: str, filters: Mapping[str, Any]) -> str:
-        canonical = json.dumps(
-            [tenant, resource, sort, sorted((k, str(v)) for k, v in filters.items())],
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        canonical = orjson.dumps(
+            [tenant, resource, sort, sorted((k, str(v)) for k, v in filters.items())])
+        return hashlib.sha256(canonical).hexdigest()
 
     def _sign(self, payload: bytes, binding: str) -> bytes:
-        return hmac.new(self.secret, payload + binding.encode(), hashlib.sha256).digest()[:16]
+        return hmac.digest(self.secret, payload + binding.encode(), "sha256")[:16]
 
     def encode(self, position: Position, binding: str) -> str:
-        payload = json.dumps([position.key, position.id], separators=(",", ":")).encode()
+        payload = orjson.dumps([position.key, position.id])
         return f"{_b64(payload)}.{_b64(self._sign(payload, binding))}"
 
     def decode(self, cursor: str, binding: str) -> Position:
