@@ -53,6 +53,12 @@ class HasId(Protocol):
 R = TypeVar("R", bound=HasId)
 """A row of a table."""
 
+
+class ViewMaker(Protocol):
+    """A resource module's `view`: a row's answer, as a dict."""
+
+    def __call__(self, ts: TenantStore, row: Any, *, detail: bool) -> dict[str, Any]: ...
+
 # "date" compares as text; it says the field has few distinct values and many ties (business
 # dates), so its index keeps each value once with its ids (`GroupedOrder`).
 SortKind = Literal["text", "date", "ci", "decimal"]
@@ -69,16 +75,19 @@ PAGE_SCAN_BUDGET = 256
 BULK_REBUILD_SHARE = 4
 # Attachment bytes a tenant may hold, so the mock cannot be filled up (ATT).
 DEFAULT_BLOB_CAP = 256 * 1024 * 1024
+# Row views a tenant keeps (`TenantStore.view`): some pages' worth; past it, it starts over.
+VIEW_CACHE_ROWS = 4096
 # Sort fields whose value is set once, at insert, and grows with insertion (`row_base`).
 INSERTION_ORDERED = frozenset({"created_at"})
 
 
 class Changes:
     """What changed since the journal (`mock.statefile`) last took it: the keys of rows, blobs
-    and idempotency entries written, and whether the store was reset. Off (and free) unless a
-    journal enabled it. `version` counts changes, so a response can tell in O(1) whether
-    anything is waiting to be made durable. Marks come from the event loop and are taken from
-    a worker thread: its own small lock keeps the two apart."""
+    and idempotency entries written, and whether the store was reset. The marks are off unless a
+    journal enabled them. `version` counts every change, journal or not: a response can tell in
+    O(1) whether anything is waiting to be made durable, and a cached row view whether it is
+    still current (`TenantStore.view`). Marks come from the event loop and are taken from a
+    worker thread: its own small lock keeps the two apart."""
 
     def __init__(self) -> None:
         self.enabled = False
@@ -90,31 +99,39 @@ class Changes:
         self._lock = threading.Lock()
 
     def row(self, tenant: str, resource: str, row_id: str) -> None:
-        if self.enabled:
-            with self._lock:
-                self.rows[(tenant, resource, row_id)] = None
-                self.version += 1
+        if not self.enabled:
+            self.version += 1  # no journal: no thread reads it concurrently
+            return
+        with self._lock:
+            self.rows[(tenant, resource, row_id)] = None
+            self.version += 1
 
     def blob(self, tenant: str, key: str) -> None:
-        if self.enabled:
-            with self._lock:
-                self.blobs[(tenant, key)] = None
-                self.version += 1
+        if not self.enabled:
+            self.version += 1  # no journal: no thread reads it concurrently
+            return
+        with self._lock:
+            self.blobs[(tenant, key)] = None
+            self.version += 1
 
     def key(self, tenant: str, key: str) -> None:
         """An idempotency entry was finished or dropped (`mock.idempotency`)."""
-        if self.enabled:
-            with self._lock:
-                self.keys[(tenant, key)] = None
-                self.version += 1
+        if not self.enabled:
+            self.version += 1  # no journal: no thread reads it concurrently
+            return
+        with self._lock:
+            self.keys[(tenant, key)] = None
+            self.version += 1
 
     def reset(self) -> None:
         """Everything went: what was marked before no longer matters."""
-        if self.enabled:
-            with self._lock:
-                self.cleared = True
-                self.rows, self.blobs, self.keys = {}, {}, {}
-                self.version += 1
+        if not self.enabled:
+            self.version += 1
+            return
+        with self._lock:
+            self.cleared = True
+            self.rows, self.blobs, self.keys = {}, {}, {}
+            self.version += 1
 
     def take(self) -> TakenChanges:
         """The marks so far, and a clean slate for the next ones."""
@@ -879,6 +896,8 @@ class TenantStore:
                                             changes=store.changes)
         self.blobs: dict[str, bytes] = ReportingDict(
             lambda key: store.changes.blob(workspace_id, key))
+        self.changes = store.changes
+        self._views: dict[tuple[str, str, bool], tuple[int, dict[str, Any]]] = {}
 
     def __getitem__(self, resource: str) -> Table:
         return self.tables[resource]
@@ -890,6 +909,23 @@ class TenantStore:
             for table in self.tables.values():
                 stack.enter_context(table.bulk())
             yield
+
+    def view(self, resource: str, row: Any, detail: bool, make: ViewMaker) -> dict[str, Any]:
+        """`make(self, row, detail=detail)`, the row's answer, remembered until the next change
+        anywhere in the store. A view reads only the tenant's tables and the store's faults (not
+        the clock, not the request), so while nothing was written it is the same: a list page
+        builds the views of its rows once, not once per request (denormalised names, money
+        strings, counts). The dict is shared by every answer that shows it: not to be changed."""
+        key = (resource, row.id, detail)
+        version = self.changes.version
+        kept = self._views.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        shown = make(self, row, detail=detail)
+        if len(self._views) >= VIEW_CACHE_ROWS:
+            self._views.clear()
+        self._views[key] = (version, shown)
+        return shown
 
     def others(self) -> list[TenantStore]:
         """The other tenants — for the isolation faults only (mock.faults)."""

@@ -558,3 +558,67 @@ def test_two_filters_on_one_attribute_must_both_hold() -> None:
         table.insert(Thing(id=str(i), name="n", amount=Decimal(0), day="d", group=group))
     assert walk(table, "name", 5, {"a": "x", "b": "y"}) == []
     assert walk(table, "name", 5, {"a": "x", "b": "x"}) == ["0", "1"]
+
+
+# --- TenantStore.view: a row's answer, kept until the next change ---------------------------
+
+def _demo_tenant() -> Any:
+    from fixtures import seed, tokens
+    from mock import seeding
+    from mock.app import new_store
+
+    store = new_store()
+    ts = store.tenant(tokens.TENANT_A)
+    seeding.apply(ts, seed.demo_dataset(tokens.TENANT_A))
+    return store, ts
+
+
+def test_a_row_view_is_built_once_while_nothing_changes() -> None:
+    from mock.domain import transactions
+
+    _, ts = _demo_tenant()
+    row = next(iter(ts["transactions"]))
+    made: list[bool] = []
+
+    def make(tenant: Any, shown: Any, *, detail: bool) -> dict[str, Any]:
+        made.append(detail)
+        return transactions.view(tenant, shown, detail=detail)
+
+    first = ts.view("transactions", row, False, make)
+    assert ts.view("transactions", row, False, make) is first
+    assert first == transactions.view(ts, row, detail=False)
+    ts.view("transactions", row, True, make)  # the detail view is a view of its own
+    assert made == [False, True]
+
+
+def test_a_write_anywhere_shows_in_the_next_view() -> None:
+    """A transaction's view names its person: renaming the person (another table) shows."""
+    from mock.domain import people, transactions
+
+    _, ts = _demo_tenant()
+    row = next(t for t in ts["transactions"] if t.person_id is not None)
+    before = ts.view("transactions", row, False, transactions.view)
+    person = ts["people"].get(row.person_id)
+    people.update(ts, person, {"name": "Nome Novo Ltda"})
+    after = ts.view("transactions", row, False, transactions.view)
+    assert before["person_name"] != "Nome Novo Ltda"
+    assert after["person_name"] == "Nome Novo Ltda"
+    assert after == transactions.view(ts, row, detail=False)
+
+
+def test_views_are_not_kept_across_a_reset_and_are_bounded() -> None:
+    from mock.domain import transactions
+    from mock.store import VIEW_CACHE_ROWS
+
+    store, ts = _demo_tenant()
+    rows = list(ts["transactions"])
+    for row in rows:
+        ts.view("transactions", row, False, transactions.view)
+    assert 0 < len(ts._views) <= min(len(rows), VIEW_CACHE_ROWS)
+    version = store.changes.version
+    store.reset()  # counted with or without a journal: a view kept before is not current
+    assert store.changes.version == version + 1
+    with mock.patch("mock.store.VIEW_CACHE_ROWS", 3):
+        for row in rows[:5]:
+            ts.view("transactions", row, True, transactions.view)
+        assert len(ts._views) <= 3
