@@ -86,6 +86,15 @@ def parse(scope: Scope, uri_parser: Any) -> Parsed:
         Headers(scope=scope))
 
 
+def sent_query(scope: Scope) -> dict[str, Any]:
+    """The query parameters the request itself sent (no spec defaults): as validation resolved
+    them, or parsed here when no validation ran."""
+    parsed: Parsed | None = scope.get("extensions", {}).get(PARSED)
+    if parsed is not None:
+        return parsed.query_params
+    return dict(QueryParams(scope.get("query_string", b"")))
+
+
 class _OnceBuiltOperation(RequestValidationOperation):
     """Connexion's validation of one operation, its parameter validator built here once."""
 

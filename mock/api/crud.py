@@ -14,13 +14,13 @@ from typing import Any
 import orjson
 from connexion.context import context, scope
 from connexion.lifecycle import ConnexionResponse
-from starlette.datastructures import QueryParams
 
 from contract.limits import G_4_DEFAULT_LIMIT
 from contract.spec import PAGING
 from mock.domain.base import Resource, get_row
 from mock.domain.errors import NotFound
 from mock.errors import ApiProblem
+from mock.operations import sent_query
 from mock.pagination import InvalidCursor, Position
 from mock.store import TenantStore
 
@@ -94,7 +94,7 @@ class Handlers:
                 plain(h.delete))
 
     def _view(self, ts: TenantStore, row: Any, *, detail: bool) -> dict[str, Any]:
-        return self.module.view(ts, row, detail=detail)
+        return ts.view(self.resource, row, detail, self.module.view)
 
     async def search(self, **params: Any) -> ConnexionResponse:
         """RULE G-4: a keyset page of the tenant's rows, filtered and sorted."""
@@ -102,7 +102,7 @@ class Handlers:
         spec = self.module.SPEC
         # Connexion fills in limit's spec default (25), so per_page (its alias) only counts
         # when the client did not send limit itself; when both are sent, limit wins.
-        sent = QueryParams(scope.get("query_string", b""))
+        sent = sent_query(scope)
         limit = params.get("limit") if "limit" in sent else params.get("per_page")
         limit = limit or G_4_DEFAULT_LIMIT
         if "limit_ignored" in ts.faults:  # FAULT
@@ -152,7 +152,7 @@ class Handlers:
                         return ok(self._view(owner, row, detail=True))
             shown = self._view(ts, get_row(ts, self.resource, id), detail=True)
             if "detail_drops_workspace_id" in ts.faults:  # FAULT: not the list row's shape
-                shown.pop("workspace_id", None)
+                shown = {k: v for k, v in shown.items() if k != "workspace_id"}
             return ok(shown)
 
     async def update(self, id: str, body: dict[str, Any]) -> ConnexionResponse:
