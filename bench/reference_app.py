@@ -36,6 +36,7 @@ from bench.servers import LOOP_CHOICES
 from bench.starlette_app import Tokens
 from contract.spec import load_spec
 from fixtures.tokens import DEFAULT_SECRET
+from mock import seeding
 from mock.errors import ApiProblem, problem_handler
 from mock.validation import VALIDATOR_MAP
 
@@ -115,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="uvicorn's event loop (the bench passes the mock's)")
     args = parser.parse_args(argv)
     bodies = json.loads(args.bodies.read_text()) if args.bodies else {}
+    seeding.collect_less()  # the served mock's collector thresholds, as its event loop
     app = create_reference_app(bodies, secret=args.secret)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", loop=args.loop)
     return 0

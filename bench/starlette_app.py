@@ -11,7 +11,8 @@ spec-driven framework, rules and store cost over the least a Python server on th
 must do.
 
 `python -m bench.starlette_app --port P --bodies FILE --ids FILE [--loop L]` serves it on one
-uvicorn worker (on the event loop L: the bench passes the mock's); FILE (bodies) maps
+uvicorn worker (on the event loop L: the bench passes the mock's; with the mock's collector
+thresholds, `mock.seeding.GC_THRESHOLDS`); FILE (bodies) maps
 operationId -> {"status", "body"} as captured from the mock (the rows look the same), FILE (ids)
 holds {"transactions": [...], "payables": [...]}.
 """
@@ -38,6 +39,7 @@ from starlette.routing import Route
 
 from bench.servers import LOOP_CHOICES
 from fixtures.tokens import DEFAULT_SECRET
+from mock import seeding
 
 JSON = "application/json"
 TYPES = ("debit", "credit")
@@ -156,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--loop", choices=LOOP_CHOICES, default="auto",
                         help="uvicorn's event loop (the bench passes the mock's)")
     args = parser.parse_args(argv)
+    seeding.collect_less()  # the served mock's collector thresholds, as its event loop
     app = create_app(json.loads(args.bodies.read_text()), json.loads(args.ids.read_text()),
                      secret=args.secret)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", loop=args.loop)

@@ -117,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # --quiet drops the access lines only: every 500 is still logged, with its traceback.
     requestlog.configure(args.log_format, level, access=not args.quiet)
     requestlog.lean_records()
+    seeding.collect_less()
 
     base = f"http://{args.host}:{args.port}"
     print(banner(base, args.secret), flush=True)
