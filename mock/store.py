@@ -99,28 +99,21 @@ class Changes:
         self._lock = threading.Lock()
 
     def row(self, tenant: str, resource: str, row_id: str) -> None:
-        if not self.enabled:
-            self.version += 1  # no journal: no thread reads it concurrently
-            return
-        with self._lock:
-            self.rows[(tenant, resource, row_id)] = None
-            self.version += 1
+        self._mark("rows", (tenant, resource, row_id))
 
     def blob(self, tenant: str, key: str) -> None:
-        if not self.enabled:
-            self.version += 1  # no journal: no thread reads it concurrently
-            return
-        with self._lock:
-            self.blobs[(tenant, key)] = None
-            self.version += 1
+        self._mark("blobs", (tenant, key))
 
     def key(self, tenant: str, key: str) -> None:
         """An idempotency entry was finished or dropped (`mock.idempotency`)."""
+        self._mark("keys", (tenant, key))
+
+    def _mark(self, kind: Literal["rows", "blobs", "keys"], key: tuple[str, ...]) -> None:
         if not self.enabled:
             self.version += 1  # no journal: no thread reads it concurrently
             return
-        with self._lock:
-            self.keys[(tenant, key)] = None
+        with self._lock:  # the marks are looked up inside: `take` swaps them from a thread
+            getattr(self, kind)[key] = None
             self.version += 1
 
     def reset(self) -> None:
