@@ -54,6 +54,7 @@ from connexion.utils import (
 )
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import Headers, QueryParams
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock.bodies import MISSING, recall_json
@@ -169,6 +170,9 @@ class OnceBuiltValidation(RequestValidationMiddleware):
 
 
 Handler = Callable[..., Awaitable[Any]]
+# What a handler answers: a Starlette response as it is sent (`mock.api.crud.ok`), or a
+# ConnexionResponse, turned into one as Connexion would.
+Answer = Response | ConnexionResponse
 
 
 class _Invocation:
@@ -254,11 +258,12 @@ class _Invocation:
             if self.has_kwargs or key in self.arguments:
                 kwargs[key] = value
         answer = await self.handler(**kwargs)
-        if not isinstance(answer, ConnexionResponse):
+        if isinstance(answer, ConnexionResponse):
+            answer = StarletteFramework.connexion_to_framework_response(answer)
+        elif not isinstance(answer, Response):
             raise TypeError(f"{self.operation_id} answered {type(answer).__name__}, "
-                            "not a ConnexionResponse")
-        response = StarletteFramework.connexion_to_framework_response(answer)
-        await response(scope, receive, send)
+                            "not a Response or ConnexionResponse")
+        await answer(scope, receive, send)
 
 
 class _OperationApi(AsyncApi):

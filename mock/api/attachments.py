@@ -11,6 +11,7 @@ from mock.api.crud import Handlers, base_url, no_content, ok, plain, tenant
 from mock.domain import attachments
 from mock.domain.base import get_row
 from mock.errors import ApiProblem
+from mock.operations import Answer
 from mock.store import TenantStore
 from mock.validation import Upload
 
@@ -24,7 +25,7 @@ _h = AttachmentHandlers("attachments", attachments)
 search, get, delete = plain(_h.search), plain(_h.get), plain(_h.delete)
 
 
-async def upload(multipart: Upload | None = None) -> ConnexionResponse:
+async def upload(multipart: Upload | None = None) -> Answer:
     """RULE ATT-1: `multipart` is the form `mock.validation` parsed as it streamed in (the file
     part spooled to disk, the whole body capped by `mock.frontdoor`)."""
     if multipart is None:  # only if the request skipped validation
@@ -49,7 +50,7 @@ async def upload(multipart: Upload | None = None) -> ConnexionResponse:
         return ok(_h._view(ts, row, detail=True), 201)
 
 
-async def download(id: str) -> ConnexionResponse:
+async def download(id: str) -> Answer:
     """RULE ATT-3: the exact bytes, their MIME, inline/attachment, never cached."""
     ts = tenant()
     with ts.lock:
@@ -62,14 +63,14 @@ async def download(id: str) -> ConnexionResponse:
     )
 
 
-async def link(id: str, body: dict[str, Any]) -> ConnexionResponse:
+async def link(id: str, body: dict[str, Any]) -> Answer:
     """RULE ATT-4: 201; the same link again 409; a foreign attachment or parent 404."""
     ts = tenant()
     with ts.lock:
         return ok(attachments.link(ts, get_row(ts, "attachments", id), body), 201)
 
 
-async def unlink(id: str, body: dict[str, Any]) -> ConnexionResponse:
+async def unlink(id: str, body: dict[str, Any]) -> Answer:
     """RULE ATT-4: 204, or 404 when there is no such link."""
     ts = tenant()
     with ts.lock:

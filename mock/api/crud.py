@@ -14,19 +14,20 @@ from typing import Any
 import orjson
 from connexion.context import context, scope
 from connexion.lifecycle import ConnexionResponse
+from starlette.responses import Response
 
 from contract.limits import G_4_DEFAULT_LIMIT
 from contract.spec import PAGING
 from mock.domain.base import Resource, get_row
 from mock.domain.errors import NotFound
 from mock.errors import ApiProblem
-from mock.operations import sent_query
+from mock.operations import Answer, sent_query
 from mock.pagination import InvalidCursor, Position
 from mock.store import TenantStore
 
 JSON = "application/json"
 
-Handler = Callable[..., Awaitable[ConnexionResponse]]
+Handler = Callable[..., Awaitable[Answer]]
 
 
 def tenant() -> TenantStore:
@@ -49,16 +50,17 @@ def canonical(name: str, value: Any) -> Any:
     return value
 
 
-def no_content() -> ConnexionResponse:
+def no_content() -> Answer:
     return ConnexionResponse(status_code=204)
 
 
-def ok(body: Any, status: int = 200) -> ConnexionResponse:
+def ok(body: Any, status: int = 200) -> Response:
     """A JSON answer; the content type is named because each operation also declares
     application/problem+json for its errors. orjson writes UTF-8 as is (like `ensure_ascii=False`)
-    and several times faster than `json.dumps` on a list page; money is already a string."""
-    return ConnexionResponse(status_code=status, body=orjson.dumps(body), mimetype=JSON,
-                             content_type=JSON)
+    and several times faster than `json.dumps` on a list page; money is already a string. The
+    Starlette response is made here, as Connexion would make it of a ConnexionResponse (the same
+    headers, in the same order), without that detour on every answer."""
+    return Response(orjson.dumps(body), status, {"content-type": JSON})
 
 
 def plain(method: Handler) -> Handler:
@@ -68,7 +70,7 @@ def plain(method: Handler) -> Handler:
     handler's signature each time: ~10 µs for a bound method, ~2 µs for a function whose
     `__signature__` is already there. No `__wrapped__`, or Connexion would unwrap to the method.
     """
-    async def handler(**params: Any) -> ConnexionResponse:
+    async def handler(**params: Any) -> Answer:
         return await method(**params)
 
     handler.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
@@ -96,7 +98,7 @@ class Handlers:
     def _view(self, ts: TenantStore, row: Any, *, detail: bool) -> dict[str, Any]:
         return ts.view(self.resource, row, detail, self.module.view)
 
-    async def search(self, **params: Any) -> ConnexionResponse:
+    async def search(self, **params: Any) -> Answer:
         """RULE G-4: a keyset page of the tenant's rows, filtered and sorted."""
         ts = tenant()
         spec = self.module.SPEC
@@ -137,13 +139,13 @@ class Handlers:
         return ok({"data": data,
                    "next_cursor": codec.encode(following, binding) if following else None})
 
-    async def create(self, body: dict[str, Any]) -> ConnexionResponse:
+    async def create(self, body: dict[str, Any]) -> Answer:
         ts = tenant()
         with ts.lock:
             row = self.module.create(ts, body)
             return ok(self._view(ts, row, detail=True), 201)
 
-    async def get(self, id: str) -> ConnexionResponse:
+    async def get(self, id: str) -> Answer:
         ts = tenant()
         with ts.lock:
             if "get_ignores_tenant" in ts.faults:  # FAULT: look in every tenant
@@ -155,7 +157,7 @@ class Handlers:
                 shown = {k: v for k, v in shown.items() if k != "workspace_id"}
             return ok(shown)
 
-    async def update(self, id: str, body: dict[str, Any]) -> ConnexionResponse:
+    async def update(self, id: str, body: dict[str, Any]) -> Answer:
         ts = tenant()
         with ts.lock:
             row = self.module.update(ts, get_row(ts, self.resource, id), body)
@@ -163,7 +165,7 @@ class Handlers:
                 ts[self.resource].update(row, {"created_at": row.updated_at})
             return ok(self._view(ts, row, detail=True))
 
-    async def delete(self, id: str) -> ConnexionResponse:
+    async def delete(self, id: str) -> Answer:
         """RULE G-10: 204, then 404 for the same id."""
         ts = tenant()
         with ts.lock:
