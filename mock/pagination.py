@@ -9,6 +9,7 @@ carries the position, not an offset, so rows inserted or deleted meanwhile never
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -40,6 +41,12 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+@functools.lru_cache(maxsize=4096)
+def _binding(tenant: str, resource: str, sort: str, filters: tuple[tuple[str, str], ...]) -> str:
+    """The fingerprint of a query: a list walked page by page asks for the same one again."""
+    return hashlib.sha256(orjson.dumps([tenant, resource, sort, filters])).hexdigest()
+
+
 class CursorCodec:
     """Signs and checks cursors with a per-process secret (cursors do not survive a restart
     unless the secret is given, which the state file does)."""
@@ -49,9 +56,8 @@ class CursorCodec:
 
     @staticmethod
     def binding(tenant: str, resource: str, sort: str, filters: Mapping[str, Any]) -> str:
-        canonical = orjson.dumps(
-            [tenant, resource, sort, sorted((k, str(v)) for k, v in filters.items())])
-        return hashlib.sha256(canonical).hexdigest()
+        return _binding(tenant, resource, sort,
+                        tuple(sorted((k, str(v)) for k, v in filters.items())))
 
     def _sign(self, payload: bytes, binding: str) -> bytes:
         return hmac.digest(self.secret, payload + binding.encode(), "sha256")[:16]
