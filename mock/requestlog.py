@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock.auth import CONTEXT
 from mock.errors import ERROR_LOG
+from mock.idempotency import REPLAYED
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 LogFormat = Literal["text", "json"]
 FORMATS: tuple[LogFormat, ...] = ("text", "json")
 LOGGER = logging.getLogger("mock.requests")
-REPLAYED = b"idempotent-replayed"
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,7 @@ class RequestLog:
             nonlocal status, replay
             if message["type"] == "http.response.start":
                 status = message["status"]
-                replay = any(k.lower() == REPLAYED and v == b"true"
-                             for k, v in message.get("headers", []))
+                replay = REPLAYED in message.get("headers", ())  # as mock.idempotency sends it
             await send(message)
 
         try:
