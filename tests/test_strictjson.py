@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mock.strictjson import JsonRefused, loads
 
@@ -41,3 +46,46 @@ def test_depth_counts_containers_only() -> None:
     assert loads(b"[[[1]]]", max_depth=3) == [[[1]]]
     with pytest.raises(JsonRefused):
         loads(b"[[[[1]]]]", max_depth=3)
+
+
+def _typed(value: Any) -> Any:
+    """The value with every leaf's type beside it (1, 1.0 and True are equal otherwise)."""
+    if isinstance(value, dict):
+        return ("dict", [(k, _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_typed(v) for v in value])
+    return (type(value).__name__, value)
+
+
+_text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"))
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False) | _text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300)
+@given(value=_json_values, ascii_only=st.booleans(), indent=st.sampled_from([None, 0, 2]))
+def test_the_value_is_what_json_reads(value: Any, ascii_only: bool, indent: int | None) -> None:
+    """Whether the second parse is skipped or not, the answer is `json`'s value, type for type
+    (a float, and an integer past 64 bits, included)."""
+    raw = json.dumps(value, ensure_ascii=ascii_only, indent=indent).encode()
+    assert _typed(loads(raw, max_depth=64)) == _typed(json.loads(raw))
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"a": 1, "\\u0061": 2}',  # equal once unescaped
+    b'{"x\\"": 1, "x\\"" : 2}',
+    b'{"k": "v\\" : ", "k": 3}',  # a value that looks like a key
+    b'[{"a": {}}, {"b": 1, "b": 1}]',
+])
+def test_duplicate_keys_are_found_however_they_are_written(raw: bytes) -> None:
+    with pytest.raises(JsonRefused, match="appears twice"):
+        loads(raw, max_depth=8)
+
+
+def test_keys_are_counted_in_the_text_not_in_its_strings() -> None:
+    from mock.strictjson import _keys_in_text
+
+    assert _keys_in_text(b'{"a": "b:", "c" :{"d\\"":"e\\\\"}, "f": ["g", "h"]}') == 4
