@@ -7,7 +7,7 @@ from typing import Any
 from connexion.context import context
 from connexion.lifecycle import ConnexionResponse
 
-from mock.api.crud import Handlers, base_url, no_content, ok, plain, tenant
+from mock.api.crud import Handlers, base_url, no_content, ok, tenant
 from mock.domain import attachments
 from mock.domain.base import get_row
 from mock.errors import ApiProblem
@@ -22,7 +22,7 @@ class AttachmentHandlers(Handlers):
 
 
 _h = AttachmentHandlers("attachments", attachments)
-search, get, delete = plain(_h.search), plain(_h.get), plain(_h.delete)
+search, get, delete = _h.search, _h.get, _h.delete
 
 
 async def upload(multipart: Upload | None = None) -> Answer:

@@ -7,7 +7,6 @@ context); nothing here can reach another tenant's rows (G-3).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -63,22 +62,6 @@ def ok(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, {"content-type": JSON})
 
 
-def plain(method: Handler) -> Handler:
-    """A module-level function for a bound handler method, carrying its own signature.
-
-    Connexion 3.3 re-applies its parameter decorator on every request, and that reads the
-    handler's signature each time: ~10 µs for a bound method, ~2 µs for a function whose
-    `__signature__` is already there. No `__wrapped__`, or Connexion would unwrap to the method.
-    """
-    async def handler(**params: Any) -> Answer:
-        return await method(**params)
-
-    handler.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
-    handler.__name__ = handler.__qualname__ = method.__name__
-    handler.__doc__ = method.__doc__
-    return handler
-
-
 class Handlers:
     """search / create / get / update / delete for one resource."""
 
@@ -92,8 +75,8 @@ class Handlers:
         from mock.domain.registry import RESOURCES
 
         h = cls(resource, RESOURCES[resource])
-        return (plain(h.search), plain(h.create), plain(h.get), plain(h.update),
-                plain(h.delete))
+        # Bound methods as they are: `mock.operations` reads a handler's signature once.
+        return h.search, h.create, h.get, h.update, h.delete
 
     def _view(self, ts: TenantStore, row: Any, *, detail: bool) -> dict[str, Any]:
         return ts.view(self.resource, row, detail, self.module.view)
