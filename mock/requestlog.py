@@ -14,9 +14,8 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,9 +31,9 @@ FORMATS: tuple[LogFormat, ...] = ("text", "json")
 LOGGER = logging.getLogger("mock.requests")
 
 
-@dataclass(frozen=True)
-class RequestRecord:
-    """What one line says about one request."""
+class RequestRecord(NamedTuple):
+    """What one line says about one request (a tuple: made for every request, three times
+    faster than a frozen dataclass)."""
 
     method: str
     path: str
@@ -51,7 +50,7 @@ class RequestRecord:
 
     def json(self) -> str:
         return json.dumps({"time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                           **asdict(self)}, ensure_ascii=False)
+                           **self._asdict()}, ensure_ascii=False)
 
 
 class RequestLog:
