@@ -78,6 +78,29 @@ class Parsed:
     headers: Headers
 
 
+def uri_parser(operation: AbstractOperation) -> Any:
+    """The operation's URI parser (Connexion's class for its spec), with `param_schemas` and
+    `form_defns` made once: Connexion rebuilds each of those dicts on every read, and reads
+    `param_schemas` once per query parameter of every request (twice, for a filtered list)."""
+    cls = _once_built_parser(operation._uri_parser_class)
+    return cls(operation.parameters, operation.body_definition())
+
+
+@functools.cache
+def _once_built_parser(cls: type[Any]) -> type[Any]:
+    class OnceBuiltParser(cls):
+        @functools.cached_property
+        def param_schemas(self) -> dict[str, Any]:
+            return dict(super().param_schemas)
+
+        @functools.cached_property
+        def form_defns(self) -> dict[str, Any]:
+            return dict(super().form_defns)
+
+    OnceBuiltParser.__name__ = OnceBuiltParser.__qualname__ = f"OnceBuilt{cls.__name__}"
+    return OnceBuiltParser
+
+
 def parse(scope: Scope, uri_parser: Any) -> Parsed:
     query = scope.get("query_string", b"")
     params = QueryParams(query) if query else None
@@ -102,7 +125,7 @@ class _OnceBuiltOperation(RequestValidationOperation):
     def __init__(self, next_app: ASGIApp, **kwargs: Any) -> None:
         super().__init__(next_app, **kwargs)
         op = self._operation
-        self.uri_parser = op._uri_parser_class(op.parameters, op.body_definition())
+        self.uri_parser = uri_parser(op)
         self.parameters = self._validator_map["parameter"](
             op.parameters, uri_parser=self.uri_parser,
             strict_validation=self.strict_validation,
@@ -183,8 +206,7 @@ class _Invocation:
         self.handler: Handler = operation.function
         self.arguments, self.has_kwargs = inspect_function_arguments(
             unwrap_decorators(self.handler))
-        self.uri_parser = operation._uri_parser_class(operation.parameters,
-                                                      operation.body_definition())
+        self.uri_parser = uri_parser(operation)
         self.operation_id = operation.operation_id
         # What Connexion's `get_arguments` looks up per request, looked up here: the path and
         # query definitions and the query defaults (`_plain_arguments` below).

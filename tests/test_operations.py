@@ -150,3 +150,30 @@ def test_the_requests_reach_handlers_and_refusals_alike(
     reached = sum(bool(calls) for _, calls in results)
     refused = sum(status >= 400 for (status, _), _ in results)
     assert reached >= 10 and refused >= 4  # both kinds are compared above
+
+
+def test_a_uri_parser_builds_its_schema_maps_once_and_as_connexion_does() -> None:
+    from connexion.operations import OpenAPIOperation
+    from connexion.uri_parsing import OpenAPIURIParser
+
+    from mock.operations import uri_parser
+
+    spec = load_spec()
+    checked = 0
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            if method not in ("get", "post", "patch", "put", "delete"):
+                continue
+            operation = OpenAPIOperation(
+                method, path, op, Resolver(lambda _: (lambda **_kw: None)),
+                path_parameters=methods.get("parameters", []),
+                components=spec.get("components"), uri_parser_class=OpenAPIURIParser)
+            ours = uri_parser(operation)
+            theirs = OpenAPIURIParser(operation.parameters, operation.body_definition())
+            assert isinstance(ours, OpenAPIURIParser)
+            assert ours.param_schemas == theirs.param_schemas
+            assert ours.param_schemas is ours.param_schemas  # made once, then kept
+            if operation.body_definition().get("schema", {}).get("type") == "object":
+                assert ours.form_defns == theirs.form_defns
+            checked += 1
+    assert checked >= 50
