@@ -307,7 +307,9 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
         return compiled(self._schema)
 
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
-        raw = b"".join([chunk async for chunk in stream])
+        return self._read(b"".join([chunk async for chunk in stream]), scope)
+
+    def _read(self, raw: bytes, scope: Scope) -> t.Any:
         if not raw.strip():
             return None
         body = recall_json(scope, raw)  # the front door's strict parse of these bytes
@@ -329,18 +331,19 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
         return None
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
-        """Connexion takes a body without Content-Length for no body at all; a chunked body
-        (Transfer-Encoding) is read, checked and replayed like any other."""
+        """Connexion's, with the body read whole first (`buffer_body`) instead of through an
+        async generator, and a chunked body (Transfer-Encoding), which Connexion takes for no
+        body at all, read like any other. A request that sends no body goes to Connexion's own
+        (the schema's default, or "required")."""
         headers = Headers(scope=scope)
-        if "content-length" in headers or "transfer-encoding" not in headers:
+        length = headers.get("content-length")
+        if (length is None and "transfer-encoding" not in headers) or (
+                length is not None and not int(length)):  # the front door vetted the number
             return await super().wrap_receive(receive, scope=scope)
         messages = await buffer_body(receive)
-
-        async def chunks() -> t.AsyncGenerator[bytes, None]:
-            for message in messages:
-                yield message.get("body", b"")
-
-        self._validate(await self._parse(chunks(), scope=scope))
+        body = self._read(b"".join([m.get("body", b"") for m in messages]), scope)
+        if not (body is None and self._nullable):  # as Connexion's
+            self._validate(body)
         return self._insert_messages(receive, messages=messages), scope
 
 
