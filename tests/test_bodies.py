@@ -33,7 +33,6 @@ def test_a_single_message_body() -> None:
     assert asyncio.run(buffer_body(_receiver(one))) == one
 
 
-
 def test_a_json_body_is_parsed_once_on_its_way_to_the_handler(app: Any,
                                                               auth_a: dict[str, str]) -> None:
     """The front door's strict parse serves the validator, the idempotency fingerprint and the
