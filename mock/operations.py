@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
 
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
 from connexion.context import _context, _operation, _receive, _scope
 from connexion.decorators.parameter import (
-    _get_body_argument,
     _get_query_defaults,
     _get_val_from_param,
     get_arguments,
@@ -49,6 +49,7 @@ from connexion.operations import AbstractOperation
 from connexion.utils import (
     inspect_function_arguments,
     is_json_mimetype,
+    is_null,
     is_nullable,
     split_content_type,
 )
@@ -66,6 +67,9 @@ CONTEXT = "connexion_context"
 # Connexion's name sanitizer (three regular-expression substitutions) is a pure function of a
 # parameter name, of which the spec has a few dozen: remembered, not recomputed per request.
 sanitized = functools.lru_cache(maxsize=1024)(_sanitized)
+# What an operation keeps per request media type: enough for the few spellings clients use, and
+# never more (a client can send any Content-Type).
+MEDIA_TYPE_PLANS = 8
 
 
 @dataclass(slots=True)
@@ -162,7 +166,7 @@ class _OnceBuiltOperation(RequestValidationOperation):
             schema = op.body_schema(mime_type)
             plan = (schema, self._validator_map["body"].get(mime_type) if schema else None,
                     _nullable(op.body_definition(mime_type)))
-            if len(self.bodies) < 8:  # the few spellings clients use; never grows unbounded
+            if len(self.bodies) < MEDIA_TYPE_PLANS:
                 self.bodies[mime_type] = plan
         schema, body_validator, nullable = plan
         if body_validator is None:
@@ -173,6 +177,14 @@ class _OnceBuiltOperation(RequestValidationOperation):
             uri_parser=self.uri_parser)
         received: tuple[Receive, Scope] = await validator.wrap_receive(receive, scope=scope)
         return received
+
+
+def _as_sent(definition: dict[str, Any]) -> bool:
+    """A parameter whose value Connexion's `_get_val_from_param` returns as it is: a string
+    (`str` of a str) that cannot be null."""
+    schema = definition.get("schema", definition)
+    return schema.get("type") == "string" and schema.get("format") != "binary" \
+        and not is_nullable(schema)
 
 
 def _nullable(definition: dict[str, Any]) -> bool:
@@ -208,13 +220,18 @@ class _Invocation:
             unwrap_decorators(self.handler))
         self.uri_parser = uri_parser(operation)
         self.operation_id = operation.operation_id
+        self.takes_body = operation.is_request_body_defined
         # What Connexion's `get_arguments` looks up per request, looked up here: the path and
         # query definitions and the query defaults (`_plain_arguments` below).
         defined = operation.parameters
-        self.path_defs = {p["name"]: p for p in defined if p["in"] == "path"}
+        # A path parameter Connexion's conversion would hand on as it came maps to None.
+        self.path_defs = {p["name"]: None if _as_sent(p) else p
+                          for p in defined if p["in"] == "path"}
         self.query_defs = {p["name"]: p for p in defined if p["in"] == "query"}
         self.query_defaults = _get_query_defaults(self.query_defs)
         self.plain = not any(isinstance(v, dict | list) for v in self.query_defaults.values())
+        # media type -> (body argument name or None, nullable, default): `_json_body_argument`
+        self.json_bodies: dict[str, tuple[str | None, bool, Any]] = {}
 
     def _plain_arguments(self, parsed: Parsed, body: Any, mimetype: str) -> dict[str, Any]:
         """`get_arguments` for a request without form data, by Connexion's own conversions, its
@@ -230,11 +247,30 @@ class _Invocation:
             name = sanitized(key)
             if defn is not None and (self.has_kwargs or name in self.arguments):
                 kwargs[name] = _get_val_from_param(value, defn)
-        if self.operation.is_request_body_defined:
-            kwargs.update(_get_body_argument(
-                body, operation=self.operation, arguments=self.arguments,
-                has_kwargs=self.has_kwargs, sanitize=sanitized, content_type=mimetype))
+        if self.takes_body:
+            kwargs.update(self._json_body_argument(body, mimetype))
         return kwargs
+
+    def _json_body_argument(self, body: Any, mimetype: str) -> dict[str, Any]:
+        """Connexion's `_get_body_argument` for a body that is not form data, what it reads
+        from the spec on every request (the body's name, schema, nullability and default) read
+        once per media type."""
+        plan = self.json_bodies.get(mimetype)
+        if plan is None:
+            op = self.operation
+            schema = op.body_schema(mimetype)
+            name = sanitized(op.body_name(mimetype))
+            wanted = name in self.arguments or self.has_kwargs
+            plan = (name if wanted else None, bool(is_nullable(schema)),
+                    schema.get("default", {}))
+            if len(self.json_bodies) < MEDIA_TYPE_PLANS:
+                self.json_bodies[mimetype] = plan
+        name, nullable, default = plan
+        if name is None:
+            return {}
+        if nullable and is_null(body):
+            return {name: None}
+        return {name: deepcopy(default) if body is None else body}
 
     async def _arguments(self, scope: Scope, receive: Receive) -> dict[str, Any]:
         """The handler's keyword arguments, by Connexion's `get_arguments` (defaults, types,
@@ -242,12 +278,13 @@ class _Invocation:
         form or multipart body is read through a `ConnexionRequest`, as Connexion does."""
         extensions = scope.get("extensions", {})
         parsed: Parsed | None = extensions.get(PARSED)
-        headers = parsed.headers if parsed is not None else Headers(scope=scope)
-        content_type = headers.get("content-type", "application/octet-stream")
-        mimetype = parse_options_header(content_type)[0].decode()
         body: Any = None
         files: Any = {}
-        if self.operation.is_request_body_defined:
+        mimetype = ""  # an operation without a body does not read the request's media type
+        if self.takes_body:
+            headers = parsed.headers if parsed is not None else Headers(scope=scope)
+            content_type = headers.get("content-type", "application/octet-stream")
+            mimetype = parse_options_header(content_type)[0].decode()
             body_name = sanitized(self.operation.body_name(content_type))
             stashed = recall_json(scope)
             if mimetype in FORM_CONTENT_TYPES or stashed is MISSING \

@@ -96,6 +96,8 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
                            "headers": {"Idempotency-Key": "k-1"}}),
     ("POST", "/v1/taxes", {"json": {"default_rate": 3}}),
     ("POST", "/v1/taxes", {"content": b"", "headers": {"Content-Type": "application/json"}}),
+    ("PATCH", f"/v1/taxes/{ID}", {"content": b"null",
+                                  "headers": {"Content-Type": "application/json"}}),
     ("PATCH", f"/v1/payables/{ID}", {"json": {"status": "paid", "payment_date": "2026-01-31"}}),
     ("PATCH", f"/v1/taxes/{ID}", {"json": {"default_rate": None}}),
     ("DELETE", f"/v1/taxes/{ID}", {}),
