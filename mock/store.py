@@ -834,6 +834,16 @@ class Table:
             return list(islice(entries, want)), None
         found: list[tuple[Any, ...]] = []
         rows = self.rows
+        if len(checks) == 1:  # the common case (one filter), without the loop over checks
+            (check,) = checks
+            for examined, entry in enumerate(entries, 1):
+                if check(rows[entry[2]]):
+                    found.append(entry)
+                    if len(found) == want:
+                        return found, None
+                if examined == PAGE_SCAN_BUDGET:
+                    return found, entry
+            return found, None
         for examined, entry in enumerate(entries, 1):
             row = rows[entry[2]]
             for check in checks:
@@ -971,8 +981,8 @@ def _equals(wanted: Mapping[str, Any]) -> Callable[[Any], bool]:
     values = tuple(wanted.values())
     if len(values) == 1:
         value = values[0]
-        return lambda row: bool(get(row) == value)
-    return lambda row: bool(get(row) == values)
+        return lambda row: get(row) == value
+    return lambda row: get(row) == values
 
 
 def _id_in(ids: Collection[str]) -> Callable[[Any], bool]:
