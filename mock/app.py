@@ -15,11 +15,8 @@ from functools import partial
 from typing import Any
 
 from connexion import AsyncApp
-from connexion.exceptions import ProblemException
-from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
-from starlette.exceptions import HTTPException
 
 from contract.spec import idempotent_operations, iter_operations, load_spec
 from fixtures.tokens import DEFAULT_SECRET
@@ -28,9 +25,8 @@ from mock.admin import PREFIX as ADMIN_PREFIX
 from mock.admin import admin_app
 from mock.auth import AuthMiddleware
 from mock.docs import SPEC_PATHS, docs_app
-from mock.domain.errors import DomainError
 from mock.domain.registry import TABLES
-from mock.errors import ApiProblem, problem_handler
+from mock.errors import ProblemAnswers
 from mock.faults import PlainJsonErrors, WrongTypeCrash
 from mock.frontdoor import BODY_TIMEOUT, UPLOAD_BODY_LIMIT, FrontDoor, compile_paths
 from mock.idempotency import IdempotencyCache, IdempotencyMiddleware
@@ -102,7 +98,7 @@ def create_app(
         # Sees the status every error became; then nothing is sent before it is durable.
         *([partial(RequestLog, log_format=request_log)] if request_log is not None else []),
         *([partial(Durable, journal=journal)] if journal is not None else []),
-        ExceptionMiddleware,  # every error becomes problem+json here (mock.errors)
+        ProblemAnswers,  # every error becomes problem+json here (mock.errors)
         ApiV1Alias,  # `/api/v1/…` becomes `/v1/…` before the front door sees it
         partial(FrontDoor, mounts=mounts, paths=compile_paths(BASE_PATH, paths, bodies),
                 upload_paths=upload_paths, upload_limit=upload_limit,
@@ -124,9 +120,6 @@ def create_app(
         add_project_api(app, spec, base_path=BASE_PATH, **api_options)
     else:
         app.add_api(spec, base_path=BASE_PATH, **api_options)
-
-    for exc_class in (ApiProblem, DomainError, ProblemException, HTTPException, Exception):
-        app.add_error_handler(exc_class, problem_handler)
     app.store = store
     app.idempotency = cache
     app.journal = journal

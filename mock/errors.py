@@ -11,6 +11,8 @@ from typing import Any
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock.domain import errors as domain
 
@@ -140,8 +142,40 @@ def _code_for_status(status: int) -> str:
     }.get(status, "error")
 
 
+class ProblemAnswers:
+    """The middleware where every exception raised below it becomes its problem+json answer
+    (`render`). It stands where Connexion's ExceptionMiddleware stood with `problem_handler`
+    registered for every exception class, and answers the same bytes and headers; that one,
+    Starlette's under it, made a Request, a ConnexionRequest and an app wrapper per request.
+    An exception after the answer has started cannot be answered: it goes on up."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sender(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sender)
+        except Exception as exc:
+            if started:
+                raise
+            status, headers, body = render(exc, method=scope["method"], path=scope["path"])
+            await Response(body, status, headers)(scope, receive, send)
+            exc.__traceback__ = None  # a reused exception instance would grow its traceback
+
+
 async def problem_handler(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    """The one error handler registered on the app, for every exception class."""
+    """`render` as an error handler of a Connexion app (the bare Connexion reference of
+    `make bench`; a test app of `tests/test_operations.py`)."""
     status, headers, body = render(exc, method=_request.method, path=_request.url.path)
     content_type = headers.pop("Content-Type")
     return ConnexionResponse(

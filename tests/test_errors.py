@@ -9,7 +9,7 @@ import pytest
 
 from fixtures import factories
 from mock.domain.errors import Conflict, DomainError, InUse, NotFound, ValidationFailed
-from mock.errors import ApiProblem, render
+from mock.errors import ApiProblem, ProblemAnswers, render
 
 PROBLEM = "application/problem+json"
 
@@ -49,6 +49,56 @@ def test_render_maps_every_error_to_one_problem_shape(exc: Exception, status: in
 
 
 # RULE G-6
+def _through(app: Any) -> tuple[list[dict[str, Any]], BaseException | None]:
+    """The messages `ProblemAnswers` sends for `app`, and what it let through, if anything."""
+    import asyncio
+
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/taxes", "headers": []}
+    try:
+        asyncio.run(ProblemAnswers(app)(scope, receive, send))
+    except Exception as exc:  # what went up is the result
+        return sent, exc
+    return sent, None
+
+
+@pytest.mark.parametrize("exc", [ApiProblem(409, "idempotency_key_in_flight", "x",
+                                            headers={"Retry-After": "1"}),
+                                 NotFound("x"), RuntimeError("boom")])
+def test_the_middleware_answers_what_render_gives(exc: Exception) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise exc
+
+    sent, escaped = _through(app)
+    status, headers, body = render(exc)
+    assert escaped is None
+    assert sent[0]["status"] == status
+    got = [(k.decode(), v.decode()) for k, v in sent[0]["headers"]]
+    wanted = [(k.lower(), v) for k, v in headers.items()] + [("content-length", str(len(body)))]
+    if isinstance(exc, RuntimeError):  # a 500 carries a new request id (and length) each time
+        assert [k for k, _ in got] == [k for k, _ in wanted]
+    else:
+        assert got == wanted
+        assert sent[1]["body"] == body
+
+
+def test_an_error_after_the_answer_started_goes_up_unanswered() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise RuntimeError("midway")
+
+    sent, escaped = _through(app)
+    assert isinstance(escaped, RuntimeError)
+    assert [m["type"] for m in sent] == ["http.response.start"]  # no second answer
+
+
 def test_422_carries_field_errors(client: Any, auth_a: dict[str, str]) -> None:
     body = assert_problem(client.post("/v1/companies", headers=auth_a,
                                       json={"name": "X", "cnpj": "11222333000100"}),
