@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import gc
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from fixtures.seed import SeedStep
 from mock.domain import attachments, reconciliations, transfers
@@ -17,7 +18,7 @@ def apply(ts: TenantStore, steps: Iterable[SeedStep]) -> int:
     """Run every step in order; returns how many ran. Any rule violation raises (the steps
     before it stay applied). The tenant's sort indexes are built once, at the end."""
     count = 0
-    with ts.lock, ts.bulk():
+    with ts.lock, ts.bulk(), collector_paused():
         for step in steps:
             module = RESOURCES[step.resource]
             if step.action == "create":
@@ -38,6 +39,22 @@ def apply(ts: TenantStore, steps: Iterable[SeedStep]) -> int:
                 attachments.link(ts, get_row(ts, "attachments", step.id), dict(step.body))
             count += 1
     return count
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a seed runs, as it was after. A seed makes
+    millions of objects that live as long as the store, and each pass of the collector walks
+    those not yet frozen (`freeze`) again, while a seed makes no garbage cycles (a collection
+    right after seeding 300k transactions found none). Beside 1M payables, seeding 1M
+    transactions took 51.2 s with the collector on and 38.3 s with it paused."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # The cyclic collector's thresholds for a served mock (CPython's default is (700, 10, 10)). A

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -13,7 +15,7 @@ from fixtures import seed
 from fixtures.tokens import TENANT_A, TENANT_B
 from mock import seeding
 from mock.clock import Clock
-from mock.domain.registry import TABLES
+from mock.domain.registry import RESOURCES, TABLES
 from mock.pagination import Position
 from mock.store import Store, Table, TenantStore, _ids
 
@@ -88,3 +90,25 @@ def test_the_measured_queries_mean_what_they_say() -> None:
         debits = [row.id for row in table if row.type == "debit"]
         assert sorted(matched) == ([] if name == "no_match" else sorted(debits))
     assert len(debits) > 100
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_seed_runs_with_the_collector_paused_and_leaves_it_as_it_was(
+        monkeypatch: pytest.MonkeyPatch, enabled: bool) -> None:
+    seen: list[bool] = []
+    module = RESOURCES["companies"]
+    real = module.create
+
+    def create(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "create", create)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        seeding.apply(Store(TABLES).tenant(TENANT_A), seed.demo_dataset(TENANT_A))
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen and not any(seen)
