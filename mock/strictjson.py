@@ -48,30 +48,45 @@ def _path(parts: tuple[str, ...]) -> str:
 
 def _check_tree(value: Any, max_depth: int) -> tuple[int, bool]:
     """Depth and NUL characters, by an explicit stack (a recursive walk could itself overflow);
-    the number of object members in the value, and whether it holds a float."""
+    the number of object members in the value, and whether it holds a float. Only containers
+    go on the stack, with their path; a leaf is checked where its container is read, and its
+    path is spelled out only to refuse it."""
     members, floats = 0, False
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _nul(())
+    elif isinstance(value, float):
+        floats = True
+    if not isinstance(value, dict | list):
+        return members, floats
     stack: list[tuple[Any, int, tuple[str, ...]]] = [(value, 1, ())]
     while stack:
         node, depth, parts = stack.pop()
-        if isinstance(node, str):
-            if "\x00" in node:
-                raise JsonRefused("must not contain NUL characters (\\u0000)", kind="invalid",
-                                  field=_path(parts))
-        elif isinstance(node, float):
-            floats = True
-        elif isinstance(node, dict | list):
-            if depth > max_depth:
-                raise JsonRefused(f"it is nested more than {max_depth} levels deep",
-                                  field=_path(parts))
-            if isinstance(node, dict):
-                members += len(node)
-            items = node.items() if isinstance(node, dict) else enumerate(node)
-            for key, child in items:
-                if isinstance(key, str) and "\x00" in key:
-                    raise JsonRefused("a key must not contain NUL characters (\\u0000)",
-                                      kind="invalid", field=_path(parts))
+        if depth > max_depth:
+            raise JsonRefused(f"it is nested more than {max_depth} levels deep",
+                              field=_path(parts))
+        if isinstance(node, dict):
+            members += len(node)
+            items: Any = node.items()
+        else:
+            items = enumerate(node)
+        for key, child in items:
+            if isinstance(key, str) and "\x00" in key:
+                raise JsonRefused("a key must not contain NUL characters (\\u0000)",
+                                  kind="invalid", field=_path(parts))
+            if isinstance(child, str):
+                if "\x00" in child:
+                    raise _nul((*parts, str(key)))
+            elif isinstance(child, float):
+                floats = True
+            elif isinstance(child, dict | list):
                 stack.append((child, depth + 1, (*parts, str(key))))
     return members, floats
+
+
+def _nul(parts: tuple[str, ...]) -> JsonRefused:
+    return JsonRefused("must not contain NUL characters (\\u0000)", kind="invalid",
+                       field=_path(parts))
 
 
 # Every string token of a JSON text, with the colon after it when it is a key. Matched left to

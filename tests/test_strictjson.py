@@ -89,3 +89,47 @@ def test_keys_are_counted_in_the_text_not_in_its_strings() -> None:
     from mock.strictjson import _keys_in_text
 
     assert _keys_in_text(b'{"a": "b:", "c" :{"d\\"":"e\\\\"}, "f": ["g", "h"]}') == 4
+
+
+def _problems(value: Any, max_depth: int, depth: int = 1, parts: tuple[str, ...] = ()
+              ) -> set[tuple[str, str]]:
+    """Every (kind, field) a value should be refused for, by a plain recursive walk (a field
+    is the keys and indexes to it, joined by dots; the body itself is "body")."""
+    found: set[tuple[str, str]] = set()
+    path = ".".join(parts) or "body"
+    if isinstance(value, str):
+        return {("invalid", path)} if "\x00" in value else found
+    if not isinstance(value, dict | list):
+        return found
+    if depth > max_depth:
+        found.add(("malformed", path))
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, child in items:
+        if isinstance(key, str) and "\x00" in key:
+            found.add(("invalid", path))
+        found |= _problems(child, max_depth, depth + 1, (*parts, str(key)))
+    return found
+
+
+_with_nul = st.text(st.sampled_from("ab\x00"), max_size=3)
+_nul_values = st.recursive(
+    st.none() | st.integers() | _with_nul,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_with_nul, inner, max_size=3),
+    max_leaves=12)
+
+
+@settings(max_examples=300)
+@given(value=_nul_values, max_depth=st.integers(1, 4))
+def test_a_refusal_names_one_of_the_places_at_fault(value: Any, max_depth: int) -> None:
+    """Accepted exactly when the plain walk finds nothing; else refused for one of the things
+    it finds, with its kind and field."""
+    raw = json.dumps(value).encode()
+    problems = _problems(value, max_depth)
+    try:
+        loads(raw, max_depth=max_depth)
+    except JsonRefused as refused:
+        if refused.kind == "malformed":  # depth: the message says so; the field is a place
+            assert "levels deep" in str(refused)
+        assert (refused.kind, refused.field) in problems
+    else:
+        assert not problems
