@@ -11,9 +11,10 @@ a context middleware of its own. Profiled, that was about a quarter of a GET's C
   checked are kept on the scope (`PARSED`) for the handler's arguments, so the query is parsed
   once (and a JSON body, `mock.bodies`).
 - `OperationApp` is the app inside the middleware stack: per operation, the handler, its
-  argument names, its parameter definitions and defaults are resolved once; a request sets
-  Connexion's context (what `ContextMiddleware` did), builds the arguments by Connexion's own
-  conversions (`get_arguments` itself for form data), calls the handler and sends its answer.
+  argument names, its parameter definitions and defaults are resolved once (and what a JSON
+  body's argument needs, once per media type); a request sets Connexion's context (what
+  `ContextMiddleware` did), builds the arguments by Connexion's own conversions
+  (`get_arguments` itself for form data), calls the handler and sends its answer.
 
 Routing and validation still come from the spec through Connexion's operation objects; only
 when each piece is built has changed.
