@@ -434,8 +434,13 @@ class GroupedOrder:
 _BIG_GROUP = 64
 
 
-def _add_id(index: dict[Any, Any], value: Any, row_id: str, *, compact: bool = True) -> None:
-    """`compact=False` (a bulk load) leaves a large group a set, for `_compact` to sort once."""
+def _add_id(index: dict[Any, Any], value: Any, row_id: str, *, compact: bool = True,
+            bulk_rows: int = 0) -> None:
+    """`compact=False` (a bulk load, of `bulk_rows` rows so far) leaves a large group a set,
+    for `_compact` to sort once. A group sorted before the bulk load becomes a set again once
+    the load has inserted a `BULK_REBUILD_SHARE`th as many rows as it holds (its making paid
+    for by those rows; an O(log n) insertion each was a third of seeding 900k transactions
+    into a table of 100k); a few rows into a large group are inserted where they go."""
     if value is None:  # never looked up by None: not worth a group of every unset row
         return
     ids = index.get(value)
@@ -444,6 +449,9 @@ def _add_id(index: dict[Any, Any], value: Any, row_id: str, *, compact: bool = T
     elif type(ids) is str:
         index[value] = {ids, row_id}
     else:
+        if not compact and type(ids) is SortedList and \
+                bulk_rows * BULK_REBUILD_SHARE >= len(ids):
+            ids = index[value] = set(ids)
         ids.add(row_id)
         if compact:
             _compact_group(index, value, ids)
@@ -724,14 +732,15 @@ class Table:
             for name in self._sorted if attrs is None else (a for a in attrs
                                                             if a in self._sorted):
                 self._sorted[name].add(self._entry(row, name))
-        compact = not self._bulk
+        compact, rows = not self._bulk, len(self._pending)
         if attrs is None:
             for attr, index in self._eq.items():
-                _add_id(index, getattr(row, attr), row_id, compact=compact)
+                _add_id(index, getattr(row, attr), row_id, compact=compact, bulk_rows=rows)
             return
         for attr in attrs:
             if attr in self._eq:
-                _add_id(self._eq[attr], getattr(row, attr), row_id, compact=compact)
+                _add_id(self._eq[attr], getattr(row, attr), row_id, compact=compact,
+                        bulk_rows=rows)
 
     def _unindex(self, row: Any, attrs: Iterable[str] | None = None) -> None:
         attrs = list(attrs) if attrs is not None else None

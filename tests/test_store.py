@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 from unittest import mock
@@ -351,6 +351,28 @@ def test_a_bulk_load_ends_with_the_indexes_row_by_row_writes_keep(before: int, n
                     assert walk(table, "-day", 7) == _lean_expected(list(live.values()), "-day", {})
         assert walk(table, "amount", 9) == _lean_expected(list(live.values()), "amount", {})
     assert _fingerprint(tables[0]) == _fingerprint(tables[1])
+
+
+def test_a_large_bulk_load_into_a_sorted_group_sorts_it_once_and_a_small_one_inserts() -> None:
+    """A group sorted before a bulk load is a set while the load inserts as many rows as a
+    `BULK_REBUILD_SHARE`th of it (then sorted once, at the end); a load of fewer rows inserts
+    each where it goes. Either way the table ends as row-by-row writes leave it."""
+    for extra, becomes_set in ((400, True), (3, False)):
+        tables = Table(LEAN), Table(LEAN)
+        for bulk, table in zip((True, False), tables, strict=True):
+            rng, clock = random.Random(5), [0]
+            for i in range(400):
+                table.insert(replace(_lean(i, rng, clock), group="z"))
+            assert type(table._eq["group"]["z"]) is SortedList
+            shapes = set()
+            with table.bulk() if bulk else contextlib.nullcontext():
+                for i in range(400, 400 + extra):
+                    table.insert(replace(_lean(i, rng, clock), group="z"))
+                    shapes.add(type(table._eq["group"]["z"]))
+            if bulk:
+                assert (set in shapes) is becomes_set
+            assert type(table._eq["group"]["z"]) is SortedList
+        assert _fingerprint(tables[0]) == _fingerprint(tables[1])
 
 
 # -- bounded pages: no filter combination examines more than PAGE_SCAN_BUDGET rows a page ------
