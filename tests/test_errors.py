@@ -48,7 +48,6 @@ def test_render_maps_every_error_to_one_problem_shape(exc: Exception, status: in
         assert doc["reason"] == code  # the seed names it `reason`, RULES `code`: both present
 
 
-# RULE G-6
 def _through(app: Any) -> tuple[list[dict[str, Any]], BaseException | None]:
     """The messages `ProblemAnswers` sends for `app`, and what it let through, if anything."""
     import asyncio
@@ -69,6 +68,7 @@ def _through(app: Any) -> tuple[list[dict[str, Any]], BaseException | None]:
     return sent, None
 
 
+# RULE G-6
 @pytest.mark.parametrize("exc", [ApiProblem(409, "idempotency_key_in_flight", "x",
                                             headers={"Retry-After": "1"}),
                                  NotFound("x"), RuntimeError("boom")])
@@ -99,6 +99,7 @@ def test_an_error_after_the_answer_started_goes_up_unanswered() -> None:
     assert [m["type"] for m in sent] == ["http.response.start"]  # no second answer
 
 
+# RULE G-6
 def test_422_carries_field_errors(client: Any, auth_a: dict[str, str]) -> None:
     body = assert_problem(client.post("/v1/companies", headers=auth_a,
                                       json={"name": "X", "cnpj": "11222333000100"}),
