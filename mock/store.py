@@ -843,22 +843,10 @@ class Table:
             return list(islice(entries, want)), None
         found: list[tuple[Any, ...]] = []
         rows = self.rows
-        if len(checks) == 1:  # the common case (one filter), without the loop over checks
-            (check,) = checks
-            for examined, entry in enumerate(entries, 1):
-                if check(rows[entry[2]]):
-                    found.append(entry)
-                    if len(found) == want:
-                        return found, None
-                if examined == PAGE_SCAN_BUDGET:
-                    return found, entry
-            return found, None
+        # One filter, the common case, is called as it is, without a loop over the checks.
+        check = checks[0] if len(checks) == 1 else _all_of(checks)
         for examined, entry in enumerate(entries, 1):
-            row = rows[entry[2]]
-            for check in checks:
-                if not check(row):
-                    break
-            else:
+            if check(rows[entry[2]]):
                 found.append(entry)
                 if len(found) == want:
                     return found, None
@@ -992,6 +980,17 @@ def _equals(wanted: Mapping[str, Any]) -> Callable[[Any], bool]:
         value = values[0]
         return lambda row: get(row) == value
     return lambda row: get(row) == values
+
+
+def _all_of(checks: list[Callable[[Any], bool]]) -> Callable[[Any], bool]:
+    """Whether a row passes every one of `checks`, tried in order until one fails."""
+    def passes(row: Any) -> bool:
+        for check in checks:
+            if not check(row):
+                return False
+        return True
+
+    return passes
 
 
 def _id_in(ids: Collection[str]) -> Callable[[Any], bool]:
