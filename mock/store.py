@@ -984,13 +984,7 @@ def _equals(wanted: Mapping[str, Any]) -> Callable[[Any], bool]:
 
 def _all_of(checks: list[Callable[[Any], bool]]) -> Callable[[Any], bool]:
     """Whether a row passes every one of `checks`, tried in order until one fails."""
-    def passes(row: Any) -> bool:
-        for check in checks:
-            if not check(row):
-                return False
-        return True
-
-    return passes
+    return lambda row: all(check(row) for check in checks)
 
 
 def _id_in(ids: Collection[str]) -> Callable[[Any], bool]:
