@@ -38,8 +38,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--db", "--state-file", dest="db", type=Path, metavar="PATH",
                         help="keep the state in the SQLite database PATH: loaded at start (no "
                              "demo seed then), every write on disk before its answer is sent")
-    # Accepted for scripts written for the periodic saves of the JSON state file; unused:
-    # every write is now saved before it is answered.
+    # Accepted for scripts written for the periodic saves of the JSON state file, and said to
+    # be ignored (`main`): every write is now saved before it is answered.
     parser.add_argument("--state-interval", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--body-timeout", type=float, default=frontdoor.BODY_TIMEOUT,
                         metavar="SECONDS",
@@ -102,6 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"python -m mock: cannot start from the state file {exc}", file=sys.stderr)
         return 2
     loaded = journal is not None and journal.restored
+    if args.state_interval is not None:
+        print("python -m mock: --state-interval is ignored: with --db, every write is on disk "
+              "before it is answered", file=sys.stderr)
     if loaded and args.seed_size:
         print("python -m mock: --seed-size is ignored: the state file was loaded",
               file=sys.stderr)

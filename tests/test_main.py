@@ -85,3 +85,22 @@ def test_options_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (args.port, args.secret, args.no_seed, args.no_admin) == (9999, "s" * 64, True, True)
     with pytest.raises(SystemExit):
         parse_args(["--no-seed", "--seed-size", "10"])
+
+
+def test_state_interval_is_said_to_be_ignored() -> None:
+    """An option kept for old scripts is accepted, and the mock says it does nothing."""
+    proc = subprocess.Popen([sys.executable, "-m", "mock", "--port", str(free_port()),
+                             "--no-seed", "--state-interval", "5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    said: list[str] = []
+    try:
+        assert proc.stderr is not None
+        while not said or "Uvicorn running" not in said[-1]:  # said before the server starts
+            line = proc.stderr.readline()
+            if not line:
+                break
+            said.append(line)
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert any("--state-interval is ignored" in line for line in said), said
