@@ -1,7 +1,7 @@
 """One log line per request: method, path, status, tenant, milliseconds, idempotent replay.
 
 An ASGI middleware that `create_app(request_log="text" | "json")` puts outermost in
-Connexion's stack (before its exception middleware), so it sees the status every error
+Connexion's stack (before `mock.errors.ProblemAnswers`), so it sees the status every error
 became. The tenant is the principal `mock.auth` left in the request's context (`-` when the
 request was not authenticated). Lines go to the `mock.requests` logger at INFO; `python -m
 mock` gives it a handler (`--log-format`, `--quiet`, `--log-level`). Without the option the
