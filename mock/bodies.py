@@ -29,6 +29,11 @@ async def buffer_body(receive: Receive) -> list[Message]:
     return messages
 
 
+def body_of(messages: list[Message]) -> bytes:
+    """The bytes of the body `buffer_body` read, joined."""
+    return b"".join([m.get("body", b"") for m in messages])
+
+
 def remember_json(scope: Scope, raw: bytes, value: Any) -> None:
     scope.setdefault("extensions", {})[PARSED_JSON] = (raw, value)
 

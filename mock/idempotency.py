@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contract.limits import G_5_REPLAY_WINDOW
 from mock.auth import CONTEXT, ROUTING
-from mock.bodies import MISSING, buffer_body, recall_json
+from mock.bodies import MISSING, body_of, buffer_body, recall_json
 from mock.errors import ApiProblem, render
 
 HEADER = b"idempotency-key"
@@ -140,7 +140,7 @@ class IdempotencyMiddleware:
             return
 
         messages = await buffer_body(receive)
-        body = b"".join(m.get("body", b"") for m in messages)
+        body = body_of(messages)
         replay = iter(messages)
 
         async def receive_again() -> Message:

@@ -38,7 +38,7 @@ from starlette.datastructures import FormData, Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Message, Receive, Scope
 
-from mock.bodies import MISSING, buffer_body, recall_json, remember_json
+from mock.bodies import MISSING, body_of, buffer_body, recall_json, remember_json
 from mock.errors import ApiProblem
 
 # Every format jsonschema knows (uuid, date, date-time, …), not only draft 4's.
@@ -341,7 +341,7 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
                 length is not None and not int(length)):  # the front door vetted the number
             return await super().wrap_receive(receive, scope=scope)
         messages = await buffer_body(receive)
-        body = self._read(b"".join([m.get("body", b"") for m in messages]), scope)
+        body = self._read(body_of(messages), scope)
         if not (body is None and self._nullable):  # as Connexion's
             self._validate(body)
         return self._insert_messages(receive, messages=messages), scope

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.types import Message, Receive
 
-from mock.bodies import buffer_body
+from mock.bodies import body_of, buffer_body
 
 
 def _receiver(messages: list[Message]) -> Receive:
@@ -31,6 +31,13 @@ def test_reads_up_to_the_last_message_and_no_further() -> None:
 def test_a_single_message_body() -> None:
     one: list[Message] = [{"type": "http.request", "body": b"{}"}]
     assert asyncio.run(buffer_body(_receiver(one))) == one
+
+
+def test_the_body_is_the_messages_bytes_joined() -> None:
+    chunks: list[Message] = [{"type": "http.request", "body": b"ab", "more_body": True},
+                             {"type": "http.request", "more_body": True},
+                             {"type": "http.request", "body": b"c"}]
+    assert body_of(asyncio.run(buffer_body(_receiver(chunks)))) == b"abc"
 
 
 def test_a_json_body_is_parsed_once_on_its_way_to_the_handler(app: Any,
