@@ -26,7 +26,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from copy import deepcopy
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
 from connexion.context import _context, _operation, _receive, _scope
@@ -71,6 +71,18 @@ sanitized = functools.lru_cache(maxsize=1024)(_sanitized)
 # What an operation keeps per request media type: enough for the few spellings clients use, and
 # never more (a client can send any Content-Type).
 MEDIA_TYPE_PLANS = 8
+T = TypeVar("T")
+
+
+def planned(plans: dict[str, T], media_type: str, make: Callable[[str], T]) -> T:
+    """`make(media_type)`, kept in `plans` for the next request of that media type (for the
+    first `MEDIA_TYPE_PLANS` types an operation sees)."""
+    plan = plans.get(media_type)
+    if plan is None:
+        plan = make(media_type)
+        if len(plans) < MEDIA_TYPE_PLANS:
+            plans[media_type] = plan
+    return plan
 
 
 @dataclass(slots=True)
@@ -160,16 +172,7 @@ class _OnceBuiltOperation(RequestValidationOperation):
 
     async def _body(self, scope: Scope, receive: Receive) -> tuple[Receive, Scope]:
         mime_type, encoding = self.extract_content_type(scope["headers"])
-        plan = self.bodies.get(mime_type)
-        if plan is None:
-            self.validate_mime_type(mime_type)  # a type the operation does not take: refused
-            op = self._operation
-            schema = op.body_schema(mime_type)
-            plan = (schema, self._validator_map["body"].get(mime_type) if schema else None,
-                    _nullable(op.body_definition(mime_type)))
-            if len(self.bodies) < MEDIA_TYPE_PLANS:
-                self.bodies[mime_type] = plan
-        schema, body_validator, nullable = plan
+        schema, body_validator, nullable = planned(self.bodies, mime_type, self._body_plan)
         if body_validator is None:
             return receive, scope
         validator = body_validator(
@@ -178,6 +181,13 @@ class _OnceBuiltOperation(RequestValidationOperation):
             uri_parser=self.uri_parser)
         received: tuple[Receive, Scope] = await validator.wrap_receive(receive, scope=scope)
         return received
+
+    def _body_plan(self, mime_type: str) -> tuple[Any, Any, bool]:
+        self.validate_mime_type(mime_type)  # a type the operation does not take: refused
+        op = self._operation
+        schema = op.body_schema(mime_type)
+        return (schema, self._validator_map["body"].get(mime_type) if schema else None,
+                _nullable(op.body_definition(mime_type)))
 
 
 def _as_sent(definition: dict[str, Any]) -> bool:
@@ -256,22 +266,19 @@ class _Invocation:
         """Connexion's `_get_body_argument` for a body that is not form data, what it reads
         from the spec on every request (the body's name, schema, nullability and default) read
         once per media type."""
-        plan = self.json_bodies.get(mimetype)
-        if plan is None:
-            op = self.operation
-            schema = op.body_schema(mimetype)
-            name = sanitized(op.body_name(mimetype))
-            wanted = name in self.arguments or self.has_kwargs
-            plan = (name if wanted else None, bool(is_nullable(schema)),
-                    schema.get("default", {}))
-            if len(self.json_bodies) < MEDIA_TYPE_PLANS:
-                self.json_bodies[mimetype] = plan
-        name, nullable, default = plan
+        name, nullable, default = planned(self.json_bodies, mimetype, self._json_body_plan)
         if name is None:
             return {}
         if nullable and is_null(body):
             return {name: None}
         return {name: deepcopy(default) if body is None else body}
+
+    def _json_body_plan(self, mimetype: str) -> tuple[str | None, bool, Any]:
+        op = self.operation
+        schema = op.body_schema(mimetype)
+        name = sanitized(op.body_name(mimetype))
+        wanted = name in self.arguments or self.has_kwargs
+        return name if wanted else None, bool(is_nullable(schema)), schema.get("default", {})
 
     async def _arguments(self, scope: Scope, receive: Receive) -> dict[str, Any]:
         """The handler's keyword arguments, by Connexion's `get_arguments` (defaults, types,

@@ -179,3 +179,20 @@ def test_a_uri_parser_builds_its_schema_maps_once_and_as_connexion_does() -> Non
                 assert ours.form_defns == theirs.form_defns
             checked += 1
     assert checked >= 50
+
+
+def test_a_plan_is_made_once_per_media_type_and_never_kept_past_the_bound() -> None:
+    from mock.operations import MEDIA_TYPE_PLANS, planned
+
+    made: list[str] = []
+
+    def make(media_type: str) -> str:
+        made.append(media_type)
+        return media_type.upper()
+
+    plans: dict[str, str] = {}
+    types = [f"application/x-{i}" for i in range(MEDIA_TYPE_PLANS + 3)]
+    for _ in range(2):
+        assert [planned(plans, t, make) for t in types] == [t.upper() for t in types]
+    assert len(plans) == MEDIA_TYPE_PLANS
+    assert made == types + types[MEDIA_TYPE_PLANS:]  # the kept ones were made once
