@@ -6,7 +6,9 @@ case, memory per row, start-up time and the idempotency cache's memory.
   domain layer, as over HTTP — and frozen after each step as `/__mock/seed` does). At each size:
   the first list page, a deep page (a cursor at the middle of the table), a GET by id and the
   filtered pages of `FILTERED`, through the real app in-process (httpx's ASGI transport, no
-  sockets), and the bare `Table.page` beside them; and the process's RSS growth per row.
+  sockets), and the bare `Table.page` beside them; an account's detail view (its balance,
+  ACC-2, which adds up every transaction of the account), built without the view cache; and
+  the process's RSS growth per row.
   `worst_filtered` names the filtered page slowest at the largest size, beside its time at the
   smallest.
 - `measure_startup`: `python -m mock` (demo seed) to the first 200 on `/__mock/health`.
@@ -289,6 +291,7 @@ def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 20
     """Grow tenant A's transactions and tenant B's payables through `checkpoints`; time pages,
     GETs and the `FILTERED` pages at each size."""
     from mock.app import create_app, new_store
+    from mock.domain import accounts
     from mock.pagination import Position
 
     store = new_store()
@@ -321,6 +324,9 @@ def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 20
             "deep_page": time_calls(functools.partial(table.page, SORT, {}, after, 25), samples),
             "filtered_page": time_calls(lambda: table.page(SORT, {"type": "debit"}, None, 25),
                                         samples),
+            # The large dataset's one account holds every transaction of the tenant.
+            "account_detail": time_calls(functools.partial(
+                accounts.view, ts, next(iter(ts["accounts"])), detail=True), samples),
         }
         http_times, filtered = asyncio.run(_http_timings(app, timer_tokens, reservoir.ids,
                                                          cursor, seeded, samples))
@@ -336,7 +342,8 @@ def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 20
         slowest = max(filtered, key=lambda name: filtered[name]["p50_ms"])
         log(f"scale: {rows:>9,} rows  first {http_times['first_page']['p50_ms']:.2f} ms  "
             f"deep {http_times['deep_page']['p50_ms']:.2f} ms  "
-            f"get {http_times['get_by_id']['p50_ms']:.2f} ms  slowest filtered "
+            f"get {http_times['get_by_id']['p50_ms']:.2f} ms  account balance "
+            f"{store_times['account_detail']['p50_ms']:.3f} ms  slowest filtered "
             f"{filtered[slowest]['p50_ms']:.2f} ms ({slowest})  "
             f"{point['bytes_per_row']:.0f} B/row  (seeded in {tx.seconds:.0f} + "
             f"{pay.seconds:.0f} s)")

@@ -8,7 +8,8 @@ selective equality filter a hash index of value -> ids. A list page is then O(lo
 find the cursor's position in the sorted list and walk (G-4), instead of sorting the table per
 page. A filtered walk skips the rows its filters refuse, and stops after `PAGE_SCAN_BUDGET`
 rows however few matched, its cursor going on from there: no filter combination scans the
-table (`Table.page`).
+table (`Table.page`). A rule that adds a group's rows up (an account's balance) reads a running
+sum the table keeps in step with every write (`Total`), not the group.
 
 At a million rows the indexes were most of a row's memory, so they are lean, each reading
 exactly as the plain one would: `created_at` grows with insertion and keeps only ids in a list
@@ -229,6 +230,16 @@ class Filter:
 
 
 @dataclass(frozen=True)
+class Total:
+    """A running sum of `of(row)` per value of `by` (`Table.total`): a rule that adds up a
+    group's rows (an account's balance, ACC-2) reads it in O(1) instead of walking the group on
+    every read. Kept in step by every insert, update and delete, as the indexes are."""
+
+    by: str
+    of: Callable[[Any], Decimal]
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """What a resource's table indexes: its sorts (field -> kind) and its filters."""
 
@@ -238,6 +249,8 @@ class TableSpec:
     filters: Mapping[str, Filter] = field(default_factory=dict)
     # Attributes the rules look rows up by (`Table.where`) beyond the public filters.
     indexes: tuple[str, ...] = ()
+    # Running sums the rules read (`Table.total`), by name.
+    totals: Mapping[str, Total] = field(default_factory=dict)
 
     @property
     def eq_attrs(self) -> tuple[str, ...]:
@@ -432,6 +445,7 @@ class GroupedOrder:
 # where a large set costs 40–100, with O(log n) add and discard. `where` and `page` only
 # iterate and count a group, so the three shapes serve alike.
 _BIG_GROUP = 64
+_NOTHING = Decimal(0)  # the sum of no rows (`Total`)
 
 
 def _add_id(index: dict[Any, Any], value: Any, row_id: str, *, compact: bool = True,
@@ -549,6 +563,8 @@ class Table:
         # or when a page needs them first (`_add_pending`).
         self._bulk = False
         self._pending: dict[str, None] = {}
+        # name -> value of its `by` -> the sum over the rows holding that value.
+        self._totals: dict[str, dict[Any, Decimal]] = {name: {} for name in spec.totals}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -570,6 +586,8 @@ class Table:
             raise ValueError(f"{self.spec.resource} already has a row {row.id}")
         self.rows[row.id] = row
         self._index(row)
+        if self._totals:
+            self._count(row, 1)
         self._changed(row.id)
         return row
 
@@ -581,15 +599,25 @@ class Table:
         touched = [a for a in changes if a in self._sorted or a in self._eq]
         if touched:
             self._unindex(row, touched)
+        if self._totals:  # a sum's term may read any attribute: taken out, and in again
+            self._count(row, -1)
         for attr, value in changes.items():
             setattr(row, attr, value)
         if touched:
             self._index(row, touched)
+        if self._totals:
+            self._count(row, 1)
         self._changed(row.id)
         return row
 
+    def total(self, name: str, value: Any) -> Decimal:
+        """The running sum `name` (a `Total` of the spec) over the rows whose `by` is `value`."""
+        return self._totals[name].get(value, _NOTHING)
+
     def delete(self, row: Any, *, soft: bool = False) -> None:
         self._unindex(row)
+        if self._totals:
+            self._count(row, -1)
         del self.rows[row.id]
         self._changed(row.id)
         if soft or "deleted_still_readable" in self.faults:  # FAULT: hard deletes kept too
@@ -741,6 +769,15 @@ class Table:
             if attr in self._eq:
                 _add_id(self._eq[attr], getattr(row, attr), row_id, compact=compact,
                         bulk_rows=rows)
+
+    def _count(self, row: Any, sign: int) -> None:
+        """The row's terms added to (`sign` 1) or taken from (-1) the running sums."""
+        for name, spec in self.spec.totals.items():
+            value = getattr(row, spec.by)
+            if value is not None:
+                sums = self._totals[name]
+                term = spec.of(row)
+                sums[value] = sums.get(value, _NOTHING) + (term if sign > 0 else -term)
 
     def _unindex(self, row: Any, attrs: Iterable[str] | None = None) -> None:
         attrs = list(attrs) if attrs is not None else None

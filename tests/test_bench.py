@@ -131,6 +131,7 @@ def test_scale_and_idempotency_on_tiny_sizes() -> None:
     assert set(point["http"]) == {"first_page", "deep_page", "get_by_id"}
     assert set(point["filtered"]) == {q.name for q in scale.FILTERED} == set(result["filters"])
     assert point["store"]["first_page"]["p50_ms"] > 0
+    assert point["store"]["account_detail"]["p50_ms"] > 0
     # The combinations built to match nothing find nothing; the single filters find rows.
     found = {name: timing["rows"] for name, timing in point["filtered"].items()}
     assert found["transactions?type=credit&person_id={supplier}"] == 0

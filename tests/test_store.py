@@ -22,6 +22,7 @@ from mock.store import (
     Join,
     Table,
     TableSpec,
+    Total,
     _ids,
     key_from_json,
     sort_key,
@@ -644,3 +645,36 @@ def test_views_are_not_kept_across_a_reset_and_are_bounded() -> None:
         for row in rows[:5]:
             ts.view("transactions", row, True, transactions.view)
         assert len(ts._views) <= 3
+
+
+def _signed(row: Lean) -> Decimal:
+    """A term that reads attributes other than the sum's own `by` (as a balance does)."""
+    amount = row.amount or Decimal(0)
+    return amount if row.kind == "credit" else -amount
+
+
+TOTALLED = replace(LEAN, totals={"net": Total("group", _signed)})
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 120), seed=st.integers(0, 10**6), bulk=st.booleans())
+def test_a_running_total_equals_the_sum_of_its_groups_rows_through_every_write(
+        n: int, seed: int, bulk: bool) -> None:
+    rng, clock = random.Random(seed), [0]
+    table = Table(TOTALLED)
+    live: dict[str, Lean] = {}
+    with table.bulk() if bulk else contextlib.nullcontext():
+        for i in range(n):
+            row = _lean(i, rng, clock)
+            table.insert(row)
+            live[row.id] = row
+            if live and rng.random() < 0.2:
+                table.delete(live.pop(rng.choice(sorted(live))), soft=rng.random() < 0.5)
+            if live and rng.random() < 0.4:  # moved to another group, or its term changed
+                target = live[rng.choice(sorted(live))]
+                other = _lean(i, rng, [clock[0]])
+                table.update(target, rng.choice([{"group": other.group}, {"kind": other.kind},
+                                                 {"amount": other.amount}, {"day": other.day}]))
+    for group in ("x", "y", "z", "never"):
+        assert table.total("net", group) == sum(
+            (_signed(r) for r in live.values() if r.group == group), Decimal(0))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from mock.domain import transactions
 from mock.domain.base import (
     Row,
     flag,
@@ -138,14 +139,13 @@ def delete(ts: TenantStore, row: Account) -> None:
 
 def balance(ts: TenantStore, row: Account) -> Decimal:
     """RULE ACC-2: the opening seed + Σ credits − Σ debits of the account's posted
-    (`is_pending` false) transactions, the auto-created ones of settlements (PAY-5) included.
-    Computed on read, so it can never drift from the rows; exact decimal, to the cent."""
-    total = row.opening_balance
+    (`is_pending` false) transactions, the auto-created ones of settlements (PAY-5) included;
+    exact decimal, to the cent. The sum is the transactions table's running total
+    (`transactions.posted_amount`), kept in step by every write: a read is O(1), however many
+    transactions the account has, and cannot drift from the rows."""
     if "balance_ignores_ledger" in ts.faults:  # FAULT
-        return total
-    for trx in ts["transactions"].where(financial_account_id=row.id):
-        if not trx.is_pending:
-            total += trx.amount if trx.type == "credit" else -trx.amount
+        return row.opening_balance
+    total = row.opening_balance + ts["transactions"].total(transactions.BALANCE, row.id)
     return total.quantize(Decimal("0.01"))
 
 

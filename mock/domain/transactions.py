@@ -23,7 +23,7 @@ from mock.domain.base import (
 from mock.domain.errors import OwnedBySource, ValidationFailed
 from mock.domain.references import CREDIT, DEBIT, resolve
 from mock.domain.values import money, optional_business_date, parse_business_date, parse_money
-from mock.store import Filter, TableSpec, TenantStore
+from mock.store import Filter, TableSpec, TenantStore, Total
 
 TYPES = ("debit", "credit")
 
@@ -58,6 +58,17 @@ def _amount(value: Any, field: str) -> Decimal:
 _type = one_of(*TYPES)
 
 
+def posted_amount(trx: Transaction) -> Decimal:
+    """RULE ACC-2: what a transaction adds to its account's balance: a credit its amount, a
+    debit minus it, a pending one nothing."""
+    if trx.is_pending:
+        return Decimal(0)
+    return trx.amount if trx.type == "credit" else -trx.amount
+
+
+BALANCE = "balance"  # `SPEC`'s running sum of `posted_amount` per account
+
+
 SPEC = TableSpec(
     resource="transactions",
     sorts={"occurred_at": "date", "amount": "decimal", "competence_date": "date",
@@ -73,6 +84,7 @@ SPEC = TableSpec(
         "occurred_at": Filter("occurred_at", convert=lambda v: str(v)),
         "amount": Filter("amount", convert=lambda v: parse_money(v, "amount")),
     },
+    totals={BALANCE: Total("financial_account_id", posted_amount)},
 )
 FIELDS = ("id", "workspace_id", "company_id", "financial_account_id", "description",
           "bank_description", "document", "document_date", "occurred_at", "competence_date",
