@@ -142,13 +142,20 @@ def _only(logger: logging.Logger, handler: logging.Handler | None, level: str | 
     logger.propagate = False
 
 
+# A line gathered inside the event loop waits at most this long for its write, and at most
+# this many lines wait at once: one write for everything logged meanwhile.
+FLUSH_AFTER_S = 0.05
+FLUSH_LINES = 1024
+
+
 class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """A `StreamHandler` that, inside a running event loop, gathers the lines of one turn of the
-    loop and writes them with one `write` and one `flush` at the end of it (`call_soon`): under
-    load that is one system call for many requests instead of two for each. Outside a loop (or
-    on another thread) a line is written at once, as `StreamHandler` does; `flush()` — called at
-    shutdown — writes whatever is still gathered. The stdlib has no handler for this
-    (`MemoryHandler` flushes by count or level, never by the loop's turn)."""
+    """A `StreamHandler` that, inside a running event loop, gathers the lines logged within
+    `FLUSH_AFTER_S` (or until `FLUSH_LINES` wait) and writes them with one `write` and one
+    `flush`: under load that is one system call for hundreds of requests instead of two for
+    each (a write per turn of the loop was still ~4 µs of a 110 µs GET, side by side). Outside
+    a loop (or on another thread) a line is written at once, as `StreamHandler` does;
+    `flush()` — called at shutdown — writes whatever is still gathered. The stdlib has no
+    handler for this (`MemoryHandler` flushes by count or level, never by time)."""
 
     def __init__(self, stream: SupportsWrite[str] | None = None) -> None:
         super().__init__(stream)
@@ -176,9 +183,12 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         if loop is None:
             self._write(line)
             return
-        self._pending.append(line)
-        if len(self._pending) == 1:
-            loop.call_soon(self.flush)
+        pending = self._pending
+        pending.append(line)
+        if len(pending) == 1:
+            loop.call_later(FLUSH_AFTER_S, self.flush)
+        elif len(pending) >= FLUSH_LINES:
+            self.flush()  # the timer then finds nothing, or the lines gathered since
 
     def _write(self, text: str) -> None:
         with self.lock:  # type: ignore[union-attr]

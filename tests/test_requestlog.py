@@ -249,3 +249,37 @@ def test_lines_go_straight_to_the_handler_only_when_nothing_else_would_see_them(
         assert requestlog.direct_handler(LOGGER) is LOGGER.handlers[0]
         LOGGER.addHandler(logging.StreamHandler(io.StringIO()))
         assert requestlog.direct_handler(LOGGER) is None
+
+
+def test_inside_the_loop_lines_are_written_together_soon_and_never_pile_up() -> None:
+    import asyncio
+
+    class Writes:
+        def __init__(self) -> None:
+            self.writes: list[str] = []
+
+        def write(self, text: str) -> None:
+            self.writes.append(text)
+
+        def flush(self) -> None:
+            pass
+
+    sink = Writes()
+    handler = requestlog.BatchedStreamHandler(sink)
+    handler.setFormatter(requestlog.LineFormatter())
+
+    async def scenario() -> None:
+        for n in range(3):
+            handler.write_line(f"line {n}")
+        assert sink.writes == []  # gathered, not written line by line
+        await asyncio.sleep(requestlog.FLUSH_AFTER_S * 3)
+        assert sink.writes == ["line 0\nline 1\nline 2\n"]  # one write, soon after
+        for n in range(requestlog.FLUSH_LINES):
+            handler.write_line(str(n))
+        assert len(sink.writes) == 2, "a full batch is written without waiting"
+        handler.write_line("last")
+
+    asyncio.run(scenario())
+    assert sink.writes[-1] == "".join(f"{n}\n" for n in range(requestlog.FLUSH_LINES))
+    handler.flush()  # at shutdown: what is still gathered
+    assert sink.writes[-1] == "last\n"
