@@ -16,7 +16,6 @@ from typing import Any
 
 from connexion import AsyncApp
 from connexion.middleware.response_validation import ResponseValidationMiddleware
-from connexion.middleware.server_error import ServerErrorMiddleware
 
 from contract.spec import idempotent_operations, iter_operations, load_spec
 from fixtures.tokens import DEFAULT_SECRET
@@ -92,7 +91,10 @@ def create_app(
     # serves the docs), its lifespan (there is none), its context (OperationApp sets it), and
     # response validation unless asked for.
     stack: list[Any] = [
-        ServerErrorMiddleware,
+        # The last resort, in Connexion's ServerErrorMiddleware's place: an exception of the
+        # layers above the inner ProblemAnswers (the request log, the journal's) answered the
+        # same way, a 500 with its request id.
+        ProblemAnswers,
         *([PlainJsonErrors] if "errors_not_problem_json" in store.faults else []),  # FAULT
         *([WrongTypeCrash] if "wrong_type_is_500" in store.faults else []),  # FAULT
         # Sees the status every error became; then nothing is sent before it is durable.

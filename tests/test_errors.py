@@ -333,3 +333,24 @@ def test_python_m_mock_quiet_logs_a_500_with_its_traceback(tmp_path: Any) -> Non
     assert r.status_code == 500
     assert f"answered 500 request_id={r.json()['request_id']}" in err
     assert "ZeroDivisionError: a bug in the mock" in err
+
+
+def test_an_error_above_the_inner_problem_layer_is_a_problem_500_too(
+        monkeypatch: pytest.MonkeyPatch, auth_a: dict[str, str]) -> None:
+    """The outermost layer answers what the request log or the journal raised, as `render`
+    does: problem+json with the request id the error log names (not a bare 500)."""
+    from starlette.testclient import TestClient
+
+    from mock import requestlog
+    from mock.app import create_app
+
+    async def broken(self: Any, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":  # the client's lifespan
+            return await self.app(scope, receive, send)  # type: ignore[no-any-return]
+        raise RuntimeError("the request log broke")
+
+    monkeypatch.setattr(requestlog.RequestLog, "__call__", broken)
+    with TestClient(create_app(request_log="text"), raise_server_exceptions=False) as client:
+        r = client.get("/v1/taxes", headers=auth_a)
+    body = assert_problem(r, 500, "internal_error")
+    assert body["request_id"] == r.headers["x-request-id"]
