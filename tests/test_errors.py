@@ -346,7 +346,7 @@ def test_an_error_above_the_inner_problem_layer_is_a_problem_500_too(
 
     async def broken(self: Any, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":  # the client's lifespan
-            return await self.app(scope, receive, send)  # type: ignore[no-any-return]
+            return await self.app(scope, receive, send)
         raise RuntimeError("the request log broke")
 
     monkeypatch.setattr(requestlog.RequestLog, "__call__", broken)
