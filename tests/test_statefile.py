@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -28,7 +28,7 @@ from mock import seeding, statefile
 from mock.app import create_app, new_store
 from mock.domain.links import Allocation
 from mock.statefile import StateFileError
-from mock.store import Store, TenantStore
+from mock.store import Store, TenantStore, _ids
 from tests.conftest import bearer
 
 AUTH = bearer(tokens.standard_tokens().tenant_a)
@@ -66,6 +66,13 @@ def _same_tables(a: TenantStore, b: TenantStore) -> None:
         assert list(table.rows) == list(other.rows), name  # same rows, same order
         assert list(table.rows.values()) == list(other.rows.values()), name
         assert table.tombstones == other.tombstones, name
+        # The indexes and running sums a restore builds (in one bulk load) read the same.
+        for sort in table.spec.sorts:
+            assert list(table._sorted[sort]) == list(other._sorted[sort]), (name, sort)
+        for attr, index in table._eq.items():
+            assert {v: sorted(_ids(index, v)) for v in index} == {
+                v: sorted(_ids(other._eq[attr], v)) for v in other._eq[attr]}, (name, attr)
+        assert table._totals == other._totals, name
     assert a.blobs == b.blobs
 
 
@@ -190,6 +197,33 @@ def test_values_of_every_kind_survive_encoding() -> None:
     assert statefile.decode(json.loads(json.dumps(statefile.encode(value)))) == value
     with pytest.raises(TypeError):
         statefile.encode(object())
+
+
+@pytest.mark.parametrize(("hint", "good", "bad"), [
+    (str | None, ["a", None], [1, b"a", Decimal(1)]),
+    (Decimal | None, [Decimal("1.00"), None], ["1.00", 1, 1.0]),
+    (int, [0, -3], [True, 1.0, "1", None]),
+    (bool, [True, False], [0, 1, None]),
+    (int | None, [1, None], [False, "1"]),
+    (float, [1, 1.5], [True, "1.5"]),  # an int is a float here, a bool is not
+    (Literal["live", "deleted"], ["live", "deleted"], ["gone", None]),
+    (list[str], [[], ["a", "b"]], [["a", 1], ("a",), "a"]),
+    (tuple[str, int], [("a", 1)], [("a",), ("a", "1"), ["a", 1]]),
+    (tuple[str, ...], [(), ("a", "b")], [("a", 1)]),
+    (frozenset[str], [frozenset({"a"})], [{"a"}, frozenset({1})]),
+    (dict[str, Decimal], [{}, {"a": Decimal(1)}], [{"a": 1}, {1: Decimal(1)}, []]),
+    (dict[str, Any], [{"a": object()}], [[("a", 1)]]),
+    (Allocation | None, [None, Allocation(id="a", owner="payables", owner_id="p",
+                                          cost_center_id="c", amount=Decimal(1),
+                                          percentage=None)], [{"id": "a"}]),
+    (Any, [None, 1, object()], []),
+])
+def test_a_field_value_is_checked_against_its_declared_type(hint: Any, good: list[Any],
+                                                             bad: list[Any]) -> None:
+    check = statefile._check(hint)
+    assert all(check(value) for value in good), good
+    assert not any(check(value) for value in bad), bad
+    assert statefile._check(hint) is check  # worked out once per hint
 
 
 def test_rows_are_plain_dataclasses_the_file_can_name() -> None:
