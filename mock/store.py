@@ -86,13 +86,15 @@ class Changes:
     """What changed since the journal (`mock.statefile`) last took it: the keys of rows, blobs
     and idempotency entries written, and whether the store was reset. The marks are off unless a
     journal enabled them. `version` counts every change, journal or not: a response can tell in
-    O(1) whether anything is waiting to be made durable, and a cached row view whether it is
-    still current (`TenantStore.view`). Marks come from the event loop and are taken from a
+    O(1) whether anything is waiting to be made durable. `writes` counts them per tenant: a
+    cached row view is current while its tenant's count is what it was (`TenantStore.view`),
+    whatever the other tenants write. Marks come from the event loop and are taken from a
     worker thread: its own small lock keeps the two apart."""
 
     def __init__(self) -> None:
         self.enabled = False
         self.version = 0
+        self.writes: dict[str, int] = {}
         self.cleared = False
         self.rows: dict[tuple[str, str, str], None] = {}
         self.blobs: dict[tuple[str, str], None] = {}
@@ -110,6 +112,8 @@ class Changes:
         self._mark("keys", (tenant, key))
 
     def _mark(self, kind: Literal["rows", "blobs", "keys"], key: tuple[str, ...]) -> None:
+        tenant = key[0]
+        self.writes[tenant] = self.writes.get(tenant, 0) + 1
         if not self.enabled:
             self.version += 1  # no journal: no thread reads it concurrently
             return
@@ -119,6 +123,7 @@ class Changes:
 
     def reset(self) -> None:
         """Everything went: what was marked before no longer matters."""
+        self.writes = {tenant: n + 1 for tenant, n in self.writes.items()}
         if not self.enabled:
             self.version += 1
             return
@@ -948,13 +953,14 @@ class TenantStore:
             yield
 
     def view(self, resource: str, row: Any, detail: bool, make: ViewMaker) -> dict[str, Any]:
-        """`make(self, row, detail=detail)`, the row's answer, remembered until the next change
-        anywhere in the store. A view reads only the tenant's tables and the store's faults (not
-        the clock, not the request), so while nothing was written it is the same: a list page
-        builds the views of its rows once, not once per request (denormalised names, money
-        strings, counts). The dict is shared by every answer that shows it: not to be changed."""
+        """`make(self, row, detail=detail)`, the row's answer, remembered until the tenant's next
+        change. A view reads only the tenant's tables and the store's faults (not the clock, not
+        the request, not another tenant), so while the tenant wrote nothing it is the same: a
+        list page builds the views of its rows once, not once per request (denormalised names,
+        money strings, counts), however busy the other tenants are. The dict is shared by every
+        answer that shows it: not to be changed."""
         key = (resource, row.id, detail)
-        version = self.changes.version
+        version = self.changes.writes.get(self.workspace_id, 0)
         kept = self._views.get(key)
         if kept is not None and kept[0] == version:
             return kept[1]

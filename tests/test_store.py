@@ -629,6 +629,22 @@ def test_a_write_anywhere_shows_in_the_next_view() -> None:
     assert after == transactions.view(ts, row, detail=False)
 
 
+def test_another_tenants_writes_leave_a_view_kept_and_the_tenants_own_do_not() -> None:
+    from fixtures import seed, tokens
+    from mock import seeding
+    from mock.domain import people, transactions
+
+    store, ts = _demo_tenant()
+    other = store.tenant(tokens.TENANT_B)
+    seeding.apply(other, seed.demo_dataset(tokens.TENANT_B))
+    row = next(iter(ts["transactions"]))
+    kept = ts.view("transactions", row, False, transactions.view)
+    people.update(other, next(iter(other["people"])), {"name": "Outro Nome Ltda"})
+    assert ts.view("transactions", row, False, transactions.view) is kept
+    people.update(ts, next(iter(ts["people"])), {"name": "Nome Novo Ltda"})
+    assert ts.view("transactions", row, False, transactions.view) is not kept
+
+
 def test_views_are_not_kept_across_a_reset_and_are_bounded() -> None:
     from mock.domain import transactions
     from mock.store import VIEW_CACHE_ROWS
@@ -638,9 +654,11 @@ def test_views_are_not_kept_across_a_reset_and_are_bounded() -> None:
     for row in rows:
         ts.view("transactions", row, False, transactions.view)
     assert 0 < len(ts._views) <= min(len(rows), VIEW_CACHE_ROWS)
-    version = store.changes.version
+    version, kept = store.changes.version, ts.view("transactions", rows[0], False,
+                                                    transactions.view)
     store.reset()  # counted with or without a journal: a view kept before is not current
     assert store.changes.version == version + 1
+    assert ts.view("transactions", rows[0], False, transactions.view) is not kept
     with mock.patch("mock.store.VIEW_CACHE_ROWS", 3):
         for row in rows[:5]:
             ts.view("transactions", row, True, transactions.view)
