@@ -47,9 +47,3 @@ def create(ts: TenantStore, body: dict[str, Any], *, debit_id: str | None = None
     debit = _leg(ts, debit_id, source, "debit", fields, group)
     credit = _leg(ts, credit_id, target, "credit", fields, group)
     return {"transfer_id": group, "transactions": [view(ts, debit), view(ts, credit)]}
-
-
-def legs(ts: TenantStore, transfer_id: str) -> list[Any]:
-    """Both transactions of a transfer (a scan: transfers are few, and an index of a column
-    that is null on almost every row would cost memory on every large table)."""
-    return list(ts["transactions"].where(transfer_id=transfer_id))
