@@ -28,16 +28,18 @@ Exit status:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from conformance import rulereport
-from conformance.context import operation_facts
+from conformance.context import OperationFacts, operation_facts
 from conformance.probe import probe
 from conformance.progress import Progress
+from conformance.report import Report
 from conformance.runner import DEFAULT_MAX_EXAMPLES, PHASES, check_names, fetch_spec, run
 from conformance.targets import MODES, Target, TargetConfig, UnsafeRequest, resolve
 
@@ -104,38 +106,72 @@ def quiet_embedded_mock(target: Target) -> None:
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+class Stop(Exception):
+    """The run ends before a verdict: exit `status`, saying why on stderr (`line`, if any)."""
+
+    def __init__(self, status: int, line: str = "") -> None:
+        super().__init__(line)
+        self.status, self.line = status, line
+
+    def said(self) -> int:
+        """Say why on stderr; the exit status."""
+        if self.line:
+            print(self.line, file=sys.stderr)
+        return self.status
+
+
+@contextlib.contextmanager
+def target_of(args: argparse.Namespace) -> Iterator[Target]:
+    """The target the options and the environment name, resolved — the embedded mock started
+    when they name none, and stopped after — and announced. A bad configuration (a bad
+    FINANCE_MODE, one tenant where two are needed) is `Stop(2)`; a request the target's mode
+    forbids, `Stop(1)`. `python -m conformance` and `python -m conformance.certify` both
+    start here."""
     try:
         config = TargetConfig.from_env(base_url=args.base_url, token_a=args.token_a,
                                        token_b=args.token_b, secret=args.secret, mode=args.mode)
-    except ValueError as exc:  # a bad FINANCE_MODE
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
         with resolve(config) as target:
             quiet_embedded_mock(target)
             print(f"target {target.base_url} (mode {target.mode}"
                   f"{', embedded mock' if target.embedded else ''})", flush=True)
-            document, source = fetch_spec(target)
-            operations = list(operation_facts(document))
-            print(f"spec: {source}", flush=True)
-            sanity = probe(target, [f.path for f in operations if f.is_page])
-            print(sanity.message, flush=True)
-            if not sanity.ok:
-                return 2
-            replay_dir = args.replay_dir or (
-                Path(f"{args.junit_xml}.replays") if args.junit_xml else None)
-            report = run(target, seed=args.seed, max_examples=args.max_examples, only=args.checks,
-                         workers=args.workers, allow_gaps=args.allow_gaps, phases=args.phases,
-                         replay_dir=replay_dir,
-                         on_event=Progress(sum(target.allows(f.method) for f in operations)))
-    except ValueError as exc:  # two tenants are needed
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+            yield target
+    except ValueError as exc:
+        raise Stop(2, f"error: {exc}") from None
     except UnsafeRequest as exc:  # pragma: no cover - the guard stopped the run itself
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        raise Stop(1, f"error: {exc}") from None
+
+
+def probed(target: Target) -> list[OperationFacts]:
+    """The operations of the spec the target serves (else this repository's), once the probe
+    found the API at the base URL; `Stop(2)` when it did not."""
+    document, source = fetch_spec(target)
+    operations = list(operation_facts(document))
+    print(f"spec: {source}", flush=True)
+    sanity = probe(target, [f.path for f in operations if f.is_page])
+    print(sanity.message, flush=True)
+    if not sanity.ok:
+        raise Stop(2)
+    return operations
+
+
+def run_checks(target: Target, args: argparse.Namespace,
+               operations: Sequence[OperationFacts]) -> Report:
+    """The conformance run as the options ask, with its progress on the console."""
+    replay_dir = args.replay_dir or (
+        Path(f"{args.junit_xml}.replays") if args.junit_xml else None)
+    return run(target, seed=args.seed, max_examples=args.max_examples, only=args.checks,
+               workers=args.workers, allow_gaps=args.allow_gaps, phases=args.phases,
+               replay_dir=replay_dir,
+               on_event=Progress(sum(target.allows(f.method) for f in operations)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        with target_of(args) as target:
+            report = run_checks(target, args, probed(target))
+    except Stop as stop:
+        return stop.said()
     print(report.render())
     if args.junit_xml:
         report.write_junit(args.junit_xml)

@@ -10,8 +10,11 @@ environment). With no base URL the mock is started once, here, and both suites r
 it: first the property suites (`pytest property_tests`, in a subprocess, recording each test's
 rules with `--rule-record`), then the conformance run. The report goes to
 `DIR/index.html` and `DIR/rules.json` (`report/` by default); the property suites' JUnit goes
-to `DIR/property-junit.xml`, and every JUnit file written names the page. Exit status 0 when
-no rule failed and neither suite failed, 1 otherwise, 2 for a usage error.
+to `DIR/property-junit.xml`, and every JUnit file written names the page. The probe of
+`python -m conformance` runs first: no API at the base URL stops both suites at once. Exit
+status as `python -m conformance`'s: 0 when nothing failed and every check that applies was
+exercised, 1 when a rule, a property test or a check failed, 2 for a usage error or no API at
+the base URL, 3 when nothing failed but a check was never exercised (`--allow-gaps`: 0).
 """
 
 from __future__ import annotations
@@ -25,10 +28,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance import rulereport
+from conformance.__main__ import Stop, probed, run_checks, target_of
 from conformance.__main__ import parse_args as conformance_args
-from conformance.__main__ import quiet_embedded_mock
-from conformance.runner import run
-from conformance.targets import Target, TargetConfig, UnsafeRequest, resolve
+from conformance.targets import Target
 
 DEFAULT_REPORT_DIR = "report"
 PROPERTY_JUNIT = "property-junit.xml"
@@ -63,30 +65,17 @@ def run_properties(target: Target, part: Path, junit: Path, workers: str) -> int
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        config = TargetConfig.from_env(base_url=args.base_url, token_a=args.token_a,
-                                       token_b=args.token_b, secret=args.secret, mode=args.mode)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     folder = Path(args.report_dir)
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        with resolve(config) as target, tempfile.TemporaryDirectory() as tmp:
-            quiet_embedded_mock(target)
-            print(f"target {target.base_url} (mode {target.mode}"
-                  f"{', embedded mock' if target.embedded else ''})", flush=True)
+        with target_of(args) as target, tempfile.TemporaryDirectory() as tmp:
+            operations = probed(target)  # a wrong base URL stops both suites at once
             part = Path(tmp) / "property.json"
             status = run_properties(target, part, folder / PROPERTY_JUNIT, args.pytest_workers)
             properties = rulereport.load_part(part) if part.exists() else None
-            report = run(target, seed=args.seed, max_examples=args.max_examples,
-                         only=args.checks, workers=args.workers)
-    except ValueError as exc:  # two tenants are needed
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except UnsafeRequest as exc:  # pragma: no cover - the guard stopped the run itself
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+            report = run_checks(target, args, operations)
+    except Stop as stop:
+        return stop.said()
     print(report.render())
     rules = rulereport.build(target=report.base_url, conformance=report, properties=properties)
     if properties is None:
@@ -100,7 +89,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if junit.exists():
             rulereport.link_junit(junit, page)
     print(f"\n{rules.overall}\nrule report: {page}")
-    return 0 if rules.ok and report.ok and status == 0 else 1
+    return verdict(rules_ok=rules.ok, properties_status=status, conformance=report.exit_code)
+
+
+def verdict(*, rules_ok: bool, properties_status: int, conformance: int) -> int:
+    """The exit status: 1 when a rule, a property test or a conformance check failed; else the
+    conformance run's own (0 passed, 3 incomplete: a check that applies was never exercised,
+    unless `--allow-gaps`)."""
+    if not rules_ok or properties_status != 0 or conformance == 1:
+        return 1
+    return conformance
 
 
 if __name__ == "__main__":
