@@ -7,8 +7,8 @@ case, memory per row, start-up time and the idempotency cache's memory.
   the first list page, a deep page (a cursor at the middle of the table), a GET by id and the
   filtered pages of `FILTERED`, through the real app in-process (httpx's ASGI transport, no
   sockets), and the bare `Table.page` beside them; an account's detail view (its balance,
-  ACC-2, which adds up every transaction of the account), built without the view cache; and
-  the process's RSS growth per row.
+  ACC-2: the sum of every transaction of the account, which holds them all), built without
+  the view cache; and the process's RSS growth per row.
   `worst_filtered` names the filtered page slowest at the largest size, beside its time at the
   smallest.
 - `measure_startup`: `python -m mock` (demo seed) to the first 200 on `/__mock/health`.

@@ -152,10 +152,10 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """A `StreamHandler` that, inside a running event loop, gathers the lines logged within
     `FLUSH_AFTER_S` (or until `FLUSH_LINES` wait) and writes them with one `write` and one
     `flush`: under load that is one system call for hundreds of requests instead of two for
-    each (a write per turn of the loop was still ~4 µs of a 110 µs GET, side by side). Outside
-    a loop (or on another thread) a line is written at once, as `StreamHandler` does;
-    `flush()` — called at shutdown — writes whatever is still gathered. The stdlib has no
-    handler for this (`MemoryHandler` flushes by count or level, never by time)."""
+    each (or one per turn of the loop, as it was before). Outside a loop (or on another
+    thread) a line is written at once, as `StreamHandler` does; `flush()` — called at shutdown
+    — writes whatever is still gathered. The stdlib has no handler for this (`MemoryHandler`
+    flushes by count or level, never by time)."""
 
     def __init__(self, stream: SupportsWrite[str] | None = None) -> None:
         super().__init__(stream)
