@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,3 +73,11 @@ def auth_b(std_tokens: tokens.StandardTokens) -> dict[str, str]:
 @pytest.fixture
 def auth_ro(std_tokens: tokens.StandardTokens) -> dict[str, str]:
     return bearer(std_tokens.tenant_a_read_only)
+
+
+@pytest.fixture
+def no_finance_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that name their own target: a FINANCE_* variable of the user's must not leak
+    into the suites' command lines they call."""
+    for name in [n for n in os.environ if n.startswith("FINANCE_")]:
+        monkeypatch.delenv(name)

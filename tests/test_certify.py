@@ -3,7 +3,6 @@ report written to `report/` unless told otherwise."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,9 @@ from conformance.targets import serve
 from fixtures import tokens
 from mock.app import create_app, new_store
 
+# These tests name their own targets: a FINANCE_* variable of the user's must not leak in.
+pytestmark = pytest.mark.usefixtures("no_finance_env")
+
 
 def test_the_report_goes_to_report_by_default_and_the_target_options_pass_through() -> None:
     args = certify.parse_args(["--base-url", "http://127.0.0.1:9/v1", "--max-examples", "3"])
@@ -22,14 +24,6 @@ def test_the_report_goes_to_report_by_default_and_the_target_options_pass_throug
     assert (args.base_url, args.max_examples) == ("http://127.0.0.1:9/v1", 3)
     args = certify.parse_args(["--report-dir", "out", "--pytest-workers", "0"])
     assert (args.report_dir, args.pytest_workers) == ("out", "0")
-
-
-@pytest.fixture(autouse=True)
-def _no_target_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests name their own targets: a FINANCE_* variable of the user's must not leak in."""
-    for name in list(os.environ):
-        if name.startswith("FINANCE_"):
-            monkeypatch.delenv(name)
 
 
 def test_no_api_at_the_base_url_stops_both_suites_at_once(

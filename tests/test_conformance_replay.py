@@ -71,14 +71,13 @@ def reproductions(out: str) -> dict[str, str]:
 
 def test_a_printed_curl_replays_the_failure(faulty_mock: str, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+                                            capsys: pytest.CaptureFixture[str],
+                                            no_finance_env: None) -> None:
     from conformance import __main__ as cli
 
     spec = load_spec()
     spec["paths"] = {p: item for p, item in spec["paths"].items() if p.startswith("/payables")}
     monkeypatch.setattr(cli, "run", functools.partial(runner.run, spec=spec))
-    for name in [n for n in os.environ if n.startswith("FINANCE_")]:
-        monkeypatch.delenv(name)
     status = cli.main(["--base-url", faulty_mock, "--seed", "3", "--max-examples", "3",
                        "--checks", "scopes_enforced,delete_twice_is_404", "--phases", "examples",
                        "--junit-xml", str(tmp_path / "junit.xml")])

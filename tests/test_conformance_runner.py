@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
@@ -47,12 +46,8 @@ SMALL = 3  # max-examples for the broken targets: a defect must show up at once
 MOCK_EXAMPLES = 3  # the whole mock in `make test` (the default budget is 50)
 
 
-@pytest.fixture(autouse=True)
-def _no_target_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests build their own targets: a FINANCE_* variable of the user's must not leak in."""
-    for name in list(os.environ):
-        if name.startswith("FINANCE_"):
-            monkeypatch.delenv(name)
+# These tests build their own targets: a FINANCE_* variable of the user's must not leak in.
+pytestmark = pytest.mark.usefixtures("no_finance_env")
 
 
 # --- building targets -----------------------------------------------------------------------
