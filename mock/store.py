@@ -768,9 +768,7 @@ class Table:
         compact, rows = not self._bulk, len(self._pending)
         if attrs is None:
             for attr, index in self._eq.items():
-                value = getattr(row, attr)
-                if value is not None:  # as `_add_id` would, without the call (a seed's rows)
-                    _add_id(index, value, row_id, compact=compact, bulk_rows=rows)
+                _add_id(index, getattr(row, attr), row_id, compact=compact, bulk_rows=rows)
             return
         for attr in attrs:
             if attr in self._eq:
