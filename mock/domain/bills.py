@@ -12,7 +12,7 @@ step that may insert other rows), then write.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
@@ -538,37 +538,41 @@ def update(side: Side, ts: TenantStore, row: Bill, body: dict[str, Any]) -> Bill
         changes["extra"] = {**row.extra, **extra}
 
     was = row.status
-    ts[side.resource].update(row, {**changes, "updated_at": touch(ts)})
-    _replace_children(ts, side, row, shares, charges)
-    if status == side.settled and was != side.settled:
-        _settle(side, ts, row)
-    elif status == side.settled:
-        _sync(ts, row)
+    settling = status == side.settled and was != side.settled
+    # One write of the row: a change of status goes with the other fields.
+    changes["updated_at"] = touch(ts)
+    if settling:
+        changes.update(_settle(side, ts, after, nominal_amount))
     elif status == "pending" and was != "pending":
         # RULE PAY-6: back to pending removes the auto transaction.
         _drop_transaction(ts, row)
-        ts[side.resource].update(row, {"status": "pending", "transaction_id": None,
-                                       "payment_date": None})
+        changes.update({"status": "pending", "transaction_id": None, "payment_date": None})
     elif status == "cancelled" and was != "cancelled":
         # RULE PAY-6: cancelled from pending.
-        ts[side.resource].update(row, {"status": "cancelled"})
+        changes["status"] = "cancelled"
+    ts[side.resource].update(row, changes)
+    _replace_children(ts, side, row, shares, charges)
+    if status == side.settled and not settling:
+        _sync(ts, row)
     return row
 
 
-def _settle(side: Side, ts: TenantStore, row: Bill) -> None:
+def _settle(side: Side, ts: TenantStore, after: Callable[[str], Any],
+            nominal_amount: Decimal) -> dict[str, Any]:
     """RULE PAY-5: one auto transaction of `nominal_amount` (debit for payables, credit for
-    receivables) on the row's account, dated `payment_date`; its id is stored on the row."""
-    assert row.financial_account_id is not None and row.payment_date is not None
+    receivables) on the row's account, dated `payment_date` (`after`: the row's fields as this
+    update leaves them); the row's changes that settle it: its status, the transaction's id."""
+    account_id, payment_date = after("financial_account_id"), after("payment_date")
+    assert account_id is not None and payment_date is not None
     if "settle_without_transaction" in ts.faults:  # FAULT
-        ts[side.resource].update(row, {"status": side.settled})
-        return
+        return {"status": side.settled}
     trx = transactions.create_auto(
-        ts, company_id=row.company_id, financial_account_id=row.financial_account_id,
-        amount=row.nominal_amount, type=side.transaction_type, occurred_at=row.payment_date,
-        description=row.description, person_id=row.person_id, category_id=row.category_id,
-        cost_center_id=row.cost_center_id,
+        ts, company_id=after("company_id"), financial_account_id=account_id,
+        amount=nominal_amount, type=side.transaction_type, occurred_at=payment_date,
+        description=after("description"), person_id=after("person_id"),
+        category_id=after("category_id"), cost_center_id=after("cost_center_id"),
     )
-    ts[side.resource].update(row, {"status": side.settled, "transaction_id": trx.id})
+    return {"status": side.settled, "transaction_id": trx.id}
 
 
 def _sync(ts: TenantStore, row: Bill) -> None:
