@@ -586,6 +586,92 @@ def test_slow_clients_do_not_delay_a_fast_request() -> None:
                 sock.close()
 
 
+def _receive_timed(*steps: Any) -> Any:
+    """`_timed` around a receive that answers the messages of `steps` in turn: a message, at
+    once; ("wait", seconds, message), after sleeping; an exception, raised at once."""
+    from mock.frontdoor import _timed
+
+    answers = iter(steps)
+
+    async def receive() -> Message:
+        step = next(answers)
+        if isinstance(step, BaseException):
+            raise step
+        if isinstance(step, tuple):
+            await asyncio.sleep(step[1])
+            step = step[2]
+        return dict(step)
+
+    loop = asyncio.get_running_loop()
+    return _timed(receive, loop.time() + 0.2, 0.2)
+
+
+def _body(data: bytes, more: bool = False) -> Message:
+    return {"type": "http.request", "body": data, "more_body": more}
+
+
+def test_timed_receive_sets_no_timer_for_a_body_that_has_arrived(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import mock.frontdoor
+
+    def no_timer(deadline: float) -> Any:
+        raise AssertionError("a timer was set for a message that had arrived")
+
+    async def main() -> list[Message]:
+        monkeypatch.setattr(mock.frontdoor.asyncio, "timeout_at", no_timer)
+        receive = _receive_timed(_body(b"{", more=True), _body(b"}"))
+        return [await receive(), await receive()]
+
+    assert asyncio.run(main()) == [_body(b"{", more=True), _body(b"}")]
+
+
+def test_timed_receive_waits_for_a_late_chunk_within_the_deadline() -> None:
+    async def main() -> list[Message]:
+        receive = _receive_timed(_body(b"{", more=True), ("wait", 0.05, _body(b"}")),
+                                 {"type": "http.disconnect"})
+        # The body is whole: the wait for the disconnect afterwards is not timed.
+        first, second = await receive(), await receive()
+        return [first, second, await receive()]
+
+    assert asyncio.run(main()) == [_body(b"{", more=True), _body(b"}"),
+                                   {"type": "http.disconnect"}]
+
+
+def test_timed_receive_cuts_a_late_chunk_with_408() -> None:
+    from mock.errors import ApiProblem
+
+    async def main() -> None:
+        receive = _receive_timed(_body(b"{", more=True), ("wait", 5, _body(b"}")))
+        await receive()
+        await receive()
+
+    started = time.monotonic()
+    with pytest.raises(ApiProblem) as refused:
+        asyncio.run(main())
+    assert refused.value.status == 408
+    assert time.monotonic() - started < 2
+
+
+def test_timed_receive_hands_on_errors_and_cancellation() -> None:
+    async def failing() -> None:
+        await _receive_timed(ConnectionResetError("gone"))()
+
+    with pytest.raises(ConnectionResetError):
+        asyncio.run(failing())
+
+    async def cancelled() -> bool:
+        task = asyncio.create_task(_receive_timed(("wait", 5, _body(b"}")))())
+        await asyncio.sleep(0.01)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            return True  # cancelled from outside: not a 408
+        return False
+
+    assert asyncio.run(cancelled())
+
+
 def _multipart(title: bytes, file_name: bytes = b"a.pdf") -> bytes:
     pdf = files.SAMPLES["pdf"].content
     return (f"--{BOUNDARY}\r\n".encode()
