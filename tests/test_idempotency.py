@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from fixtures import factories
-from mock.idempotency import IdempotencyCache, fingerprint
+from mock.idempotency import IdempotencyCache, fingerprint, same_request
 
 KEY = {"Idempotency-Key": "order-123"}
 
@@ -167,3 +167,42 @@ def test_fingerprint_ignores_key_order_not_values() -> None:
         "POST", "/v1/x", b'{ "b": 2, "a": 1 }')
     assert fingerprint("POST", "/v1/x", b'{"a":1}') != fingerprint("POST", "/v1/x", b'{"a":2}')
     assert fingerprint("POST", "/v1/x", b"{}") != fingerprint("PATCH", "/v1/x", b"{}")
+    assert fingerprint("POST", "/v1/x", "{\"a\":\"é\"}".encode()) != fingerprint(
+        "POST", "/v1/x", b'{"a":"e"}')
+    # Not JSON, or past what orjson writes (an int over 64 bits): the bytes, the old way.
+    assert fingerprint("POST", "/v1/x", b"--boundary") != fingerprint("POST", "/v1/x", b"--other")
+    big = b'{"a":123456789012345678901234567890}'
+    assert fingerprint("POST", "/v1/x", big, json.loads(big)) == fingerprint(
+        "POST", "/v1/x", big, json.loads(b'{ "a": 123456789012345678901234567890 }'))
+
+
+def _legacy(method: str, path: str, value: Any) -> str:
+    """A fingerprint as the versions before `FINGERPRINT_PREFIX` made and stored it."""
+    import hashlib
+
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(f"{method} {path}\n".encode() + canonical).hexdigest()
+
+
+def test_a_fingerprint_an_earlier_version_stored_still_matches_its_request() -> None:
+    value = {"name": "Ação", "rate": "2.50", "n": [1, {"b": None, "a": True}]}
+    body = json.dumps(value).encode()
+    stored = _legacy("POST", "/v1/taxes", value)
+    assert same_request(stored, "POST", "/v1/taxes", body, value)
+    assert not same_request(stored, "POST", "/v1/taxes", body, value | {"rate": "2.51"})
+    assert not same_request(stored, "PATCH", "/v1/taxes", body, value)
+    assert same_request(fingerprint("POST", "/v1/taxes", body, value), "POST", "/v1/taxes",
+                        body, value)
+
+
+def test_an_entry_a_state_file_kept_from_an_earlier_version_is_replayed(
+        client: Any, app: Any, auth_a: dict[str, str]) -> None:
+    body = company_body()
+    first = client.post("/v1/companies", headers=auth_a | KEY, json=body)
+    [(_, entry)] = app.idempotency.items()
+    entry.fingerprint = _legacy("POST", "/v1/companies", body)  # as restored from an old file
+    again = client.post("/v1/companies", headers=auth_a | KEY, json=body)
+    assert again.headers.get("idempotent-replayed") == "true", again.text
+    assert again.json() == first.json()
+    other = client.post("/v1/companies", headers=auth_a | KEY, json=company_body(1))
+    assert other.status_code == 422
