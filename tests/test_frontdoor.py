@@ -612,13 +612,11 @@ def _body(data: bytes, more: bool = False) -> Message:
 
 def test_timed_receive_sets_no_timer_for_a_body_that_has_arrived(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import mock.frontdoor
-
     def no_timer(deadline: float) -> Any:
         raise AssertionError("a timer was set for a message that had arrived")
 
     async def main() -> list[Message]:
-        monkeypatch.setattr(mock.frontdoor.asyncio, "timeout_at", no_timer)
+        monkeypatch.setattr(asyncio, "timeout_at", no_timer)
         receive = _receive_timed(_body(b"{", more=True), _body(b"}"))
         return [await receive(), await receive()]
 
