@@ -67,6 +67,18 @@ def _cpu_ratio(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> floa
     return round(b["cpu_ms_per_request"] / a["cpu_ms_per_request"], 2)
 
 
+def _round_ratios(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None
+                  ) -> tuple[float, float] | None:
+    """The lowest and highest of `a`'s req/s over `b`'s round by round (the rounds ran
+    interleaved, the n-th of each server side by side): how far one run's ratio can swing on a
+    shared machine. None with fewer than two rounds."""
+    rounds = [r.get("detail", {}).get("rounds", []) for r in (a, b) if r]
+    if len(rounds) != 2 or min(len(rounds[0]), len(rounds[1])) < 2:
+        return None
+    ratios = [x["rps"] / y["rps"] for x, y in zip(*rounds, strict=False) if y.get("rps")]
+    return (round(min(ratios), 2), round(max(ratios), 2)) if ratios else None
+
+
 def _fmt(value: float | None, spec: str = ".2f", suffix: str = "") -> str:
     return "–" if value is None else f"{value:{spec}}{suffix}"
 
@@ -188,15 +200,17 @@ def targets(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
     def add(name: str, measured: float | None, ok: bool | None, unit: str = "×",
-            at_equal_cpu: float | None = None) -> None:
+            at_equal_cpu: float | None = None, rounds: tuple[float, float] | None = None
+            ) -> None:
         out.append({"target": name, "measured": measured, "unit": unit, "ok": ok,
-                    "at_equal_cpu": at_equal_cpu})
+                    "at_equal_cpu": at_equal_cpu, "rounds": rounds})
 
     for scenario, server, floor in LOAD_TARGETS:
         mine, theirs = by.get((scenario, "mock")), by.get((scenario, server))
         ratio = _ratio(mine, theirs)
         add(f"{SHORT_LABELS[scenario]} req/s ≥ {floor}× {SERVER_LABELS[server]}", ratio,
-            None if ratio is None else ratio >= floor, at_equal_cpu=_cpu_ratio(mine, theirs))
+            None if ratio is None else ratio >= floor, at_equal_cpu=_cpu_ratio(mine, theirs),
+            rounds=_round_ratios(mine, theirs))
     scale = results.get("scale", {})
     points = scale.get("points", [])
     if len(points) >= 2:
@@ -239,13 +253,17 @@ def targets(results: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def targets_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """The targets as a markdown table. "At equal CPU": for a ratio of servers, the ratio of
-    their CPU per request; for a ratio of sizes, the same ratio in the app's CPU time."""
-    lines = ["| target | measured | met? | at equal CPU |", "|---|--:|:-:|--:|"]
+    their CPU per request; for a ratio of sizes, the same ratio in the app's CPU time. "Rounds":
+    for a ratio of servers, its lowest and highest round by round."""
+    lines = ["| target | measured | met? | at equal CPU | rounds |", "|---|--:|:-:|--:|--:|"]
     for t in rows:
         measured = "–" if t["measured"] is None else f"{t['measured']}{t['unit']}"
         met = {True: "yes", False: "**no**", None: "n/a"}[t["ok"]]
         cpu = t.get("at_equal_cpu")
-        lines.append(f"| {t['target']} | {measured} | {met} | {_fmt(cpu, '.2f', '×')} |")
+        spread = t.get("rounds")
+        swing = "–" if spread is None else f"{spread[0]:.2f}–{spread[1]:.2f}×"
+        lines.append(f"| {t['target']} | {measured} | {met} | {_fmt(cpu, '.2f', '×')} "
+                     f"| {swing} |")
     return "\n".join(lines)
 
 

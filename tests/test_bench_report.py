@@ -76,6 +76,23 @@ def test_targets_set_each_floor_beside_the_measured_ratio() -> None:
     assert met["make bench < 480 s"]["measured"] == 400.0
 
 
+def test_a_ratio_target_shows_how_far_its_rounds_swing() -> None:
+    def rounds(server: str, *rps: float) -> dict[str, Any]:
+        return load.combine([load.LoadResult("get_by_id", server, "wrk", int(r), 1.0, r, 1.0, 2.0,
+                                             0, 0.5) for r in rps]).to_json()
+
+    fabricated = results()
+    fabricated["load"] = [r for r in fabricated["load"] if r["scenario"] != "get_by_id"] + [
+        rounds("mock", 580.0, 390.0, 450.0), rounds("starlette", 1000.0, 1000.0, 1000.0)]
+    met = {t["target"]: t for t in report.targets(fabricated)}
+    get = met["GET by id req/s ≥ 0.5× plain Starlette"]
+    assert (get["measured"], get["ok"], get["rounds"]) == (0.47, False, (0.39, 0.58))
+    assert "| GET by id req/s ≥ 0.5× plain Starlette | 0.47× | **no** | – | 0.39–0.58× |" in \
+        report.targets_table(list(met.values()))
+    # One round each (as `results()` makes them): nothing to compare.
+    assert met["list page req/s ≥ 0.35× plain Starlette"]["rounds"] is None
+
+
 def test_a_target_not_measured_says_so() -> None:
     fabricated = results(largest=100_000, seconds=130.0)
     fabricated["meta"].update(quick=True, limit_s=120.0)
@@ -85,7 +102,7 @@ def test_a_target_not_measured_says_so() -> None:
     seed = next(t for t in met.values() if "row seed" in t["target"])
     assert seed["ok"] is None and "the largest size is 100,000" in seed["target"]
     assert met["BENCH_QUICK=1 make bench < 120 s"]["ok"] is False
-    assert "| GET by id req/s ≥ 1.5× Prism -v error | – | n/a | – |" in \
+    assert "| GET by id req/s ≥ 1.5× Prism -v error | – | n/a | – | – |" in \
         report.targets_table(list(met.values()))
 
 
@@ -101,7 +118,7 @@ def test_report_writes_tables_json_and_chart(tmp_path: Path) -> None:
     assert "Worst filtered page at 1,000,000 rows" in text
     assert "| 1,000,000 | 1.20 / 2.40 |" in text and "| 1200 / 1200 | 12.0 | 900 |" in text
     assert "| load | 155 | 150 |" in text
-    assert "| target | measured | met? | at equal CPU |" in text
+    assert "| target | measured | met? | at equal CPU | rounds |" in text
     assert json.loads((tmp_path / "results.json").read_text())["targets"]
     if importlib.util.find_spec("matplotlib") is not None:  # the `bench` extra
         assert (tmp_path / "bench.png").stat().st_size > 1000
