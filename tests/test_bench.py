@@ -7,6 +7,7 @@ import asyncio
 import http.server
 import shutil
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -121,6 +122,29 @@ def test_workload_scenarios_address_seeded_rows() -> None:
     settle = items[-1]
     assert work.account_id in (settle.body or "")
     assert workload.auth_headers(settle)["Authorization"].startswith("Bearer ")
+
+
+def test_paths_are_timed_in_turns_and_a_slow_one_stops_at_its_budget() -> None:
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if request.url.path.endswith("slow"):
+            time.sleep(0.02)
+        return httpx.Response(200, json={"data": [1], "next_cursor": None})
+
+    async def main() -> dict[str, dict[str, Any]]:
+        transport = httpx.MockTransport(answer)
+        async with httpx.AsyncClient(transport=transport, base_url="http://x/v1") as client:
+            timer = scale._Timer(client, {"fast": "t", "slow": "t"})
+            return await timer.sample_all({"a": "/fast", "b": "/slow"}, 6, budget=0.05,
+                                          warmup=1)
+
+    timed = asyncio.run(main())
+    assert calls[:2] == ["/v1/fast", "/v1/slow"]  # the warm-ups
+    assert calls[2:6] == ["/v1/fast", "/v1/slow"] * 2  # then one of each per turn
+    assert timed["a"]["n"] == 6 and scale.MIN_SAMPLES <= timed["b"]["n"] < 6
+    assert timed["b"]["p50_ms"] >= 20 and timed["a"]["rows"] == 1
 
 
 def test_scale_and_idempotency_on_tiny_sizes() -> None:
