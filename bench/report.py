@@ -16,7 +16,7 @@ from typing import Any
 
 from bench import profiling
 from bench.journal import table as journal_table
-from bench.scale import p50_ratio
+from bench.scale import BASELINE, baseline, p50_ratio
 
 SERVERS: tuple[str, ...] = ("mock", "starlette", "connexion", "prism")
 REFERENCES: tuple[str, ...] = SERVERS[1:]
@@ -126,27 +126,45 @@ def ratio_table(load: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+# A baseline's figures are those of the smallest size's tables, timed in turns with the point's.
+_BESIDE = " (baseline, timed in turns)"
+
+
 def scale_table(scale: Mapping[str, Any]) -> str:
-    """Latency, memory per row and seeding time at each table size."""
+    """Latency, memory per row and seeding time at each table size; and each size's p50s over
+    the baseline's, timed in turns with them (first page, deep page, GET by id, account
+    balance, slowest filtered page): at the smallest size, the baseline is its twin, and the
+    ratios there are the measurement's own spread."""
+    points = scale.get("points", [])
     lines = [
         "| Rows | first page p50 / p99 ms | deep page p50 / p99 ms | GET by id p50 / p99 ms "
         "| slowest filtered page p50 / p99 ms | Table.page first / deep µs "
-        "| account balance µs | RSS bytes/row | seeded in s (transactions + payables) |",
-        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| account balance µs | RSS bytes/row | seeded in s (transactions + payables) "
+        "| ÷ baseline: first / deep / GET / balance / slowest filtered |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    for p in scale.get("points", []):
+    for p in points:
         h, s = p["http"], p["store"]
         filtered = p.get("filtered", {})
-        slowest = max(filtered.values(), key=lambda t: t["p50_ms"], default=None)
+        slowest = max(filtered, key=lambda n: filtered[n]["p50_ms"], default=None)
+        base = p.get(BASELINE)
+        over = "–" if base is None or slowest is None else " / ".join(
+            _fmt(p50_ratio(small, large), ".2f", "×") for small, large in (
+                (base["http"]["first_page"], h["first_page"]),
+                (base["http"]["deep_page"], h["deep_page"]),
+                (base["http"]["get_by_id"], h["get_by_id"]),
+                (base["store"]["account_detail"], s["account_detail"]),
+                (base["filtered"][slowest], filtered[slowest])))
         lines.append(
             f"| {p['rows']:,} | {h['first_page']['p50_ms']:.2f} / {h['first_page']['p99_ms']:.2f} "
             f"| {h['deep_page']['p50_ms']:.2f} / {h['deep_page']['p99_ms']:.2f} "
             f"| {h['get_by_id']['p50_ms']:.2f} / {h['get_by_id']['p99_ms']:.2f} "
-            f"| {'–' if slowest is None else _pair(slowest)} "
+            f"| {'–' if slowest is None else _pair(filtered[slowest])} "
             f"| {s['first_page']['p50_ms'] * 1000:.0f} / {s['deep_page']['p50_ms'] * 1000:.0f} "
             f"| {_fmt(_us(s.get('account_detail')), '.1f')} "
             f"| {p['bytes_per_row']:,.0f} "
-            f"| {p.get('seed_seconds', 0):.1f} + {p.get('payables_seed_seconds', 0):.1f} |")
+            f"| {p.get('seed_seconds', 0):.1f} + {p.get('payables_seed_seconds', 0):.1f} "
+            f"| {over} |")
     return "\n".join(lines)
 
 
@@ -166,9 +184,12 @@ def filtered_table(scale: Mapping[str, Any]) -> str:
     points = scale.get("points", [])
     if not points or not points[-1].get("filtered"):
         return "Not measured."
-    small, large = points[0], points[-1]
+    large = points[-1]
+    small = baseline(large, points)
     notes = scale.get("filters", {})
-    lines = [f"| Filtered page (limit=25) | rows on page | {small['rows']:,} rows p50 / p99 ms "
+    beside = _BESIDE if BASELINE in large else ""
+    lines = [f"| Filtered page (limit=25) | rows on page | {small['rows']:,} rows{beside} "
+             "p50 / p99 ms "
              f"| {large['rows']:,} rows p50 / p99 ms | ratio of p50s (in CPU time) |",
              "|---|--:|--:|--:|--:|"]
     for name, at_large in large["filtered"].items():
@@ -187,7 +208,8 @@ def filtered_table(scale: Mapping[str, Any]) -> str:
             f"\nWorst filtered page at {worst['large_rows']:,} rows: `{worst['query']}`, p50 "
             f"{worst['large']['p50_ms']:.2f} ms / p99 {worst['large']['p99_ms']:.2f} ms, against "
             f"p50 {worst['small']['p50_ms']:.2f} ms / p99 {worst['small']['p99_ms']:.2f} ms at "
-            f"{worst['small_rows']:,} rows: {_fmt(worst['ratio'], '.2f', '×')} "
+            f"{worst['small_rows']:,} rows{beside}: "
+            f"{_fmt(worst['ratio'], '.2f', '×')} "
             f"({_fmt(worst.get('cpu_ratio'), '.2f', '×')} in CPU time). (Samples in brackets: a "
             "slow page is sampled for about a second per size, at least 3 times.)")
     return "\n".join(lines)
@@ -214,7 +236,8 @@ def targets(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     scale = results.get("scale", {})
     points = scale.get("points", [])
     if len(points) >= 2:
-        small, large = points[0], points[-1]
+        large = points[-1]
+        small = baseline(large, points)
         for page in ("first_page", "deep_page"):
             at = small["http"][page], large["http"][page]
             ratio = p50_ratio(*at)
@@ -450,6 +473,11 @@ def write_chart(results: Mapping[str, Any], path: Path) -> Path | None:
                            ("get_by_id", "GET by id")):
             lines.plot(rows, [p["http"][key]["p50_ms"] for p in points], marker="o",
                        label=f"{label} (HTTP, in-process)")
+        if all(BASELINE in p for p in points):  # flat unless the machine's pace moved
+            lines.plot(rows, [p[BASELINE]["http"]["first_page"]["p50_ms"] for p in points],
+                       marker=".", linestyle=":", color="grey",
+                       label=f"first page of the {points[0][BASELINE]['rows']:,}-row baseline, "
+                             "timed in turns with each size")
         worst = results.get("scale", {}).get("worst_filtered")
         if worst and all(worst["query"] in p.get("filtered", {}) for p in points):
             lines.plot(rows, [p["filtered"][worst["query"]]["p50_ms"] for p in points],

@@ -9,8 +9,13 @@ case, memory per row, start-up time and the idempotency cache's memory.
   sockets), and the bare `Table.page` beside them; an account's detail view (its balance,
   ACC-2: the sum of every transaction of the account, which holds them all), built without
   the view cache; and the process's RSS growth per row.
-  `worst_filtered` names the filtered page slowest at the largest size, beside its time at the
-  smallest.
+  Beside them, two more tenants hold the smallest size for the whole run (the baseline), and
+  each timing of the growing tables is taken in turns with the same timing of the baseline's,
+  one call of each per turn: a size's ratio to the smallest is read against the baseline timed
+  in those turns, not against the smallest size timed minutes earlier (a shared machine that
+  slows between two sizes moved a constant-time read 1.8x that way).
+  `worst_filtered` names the filtered page slowest at the largest size, beside the baseline's
+  time for it.
 - `measure_startup`: `python -m mock` (demo seed) to the first 200 on `/__mock/health`.
 - `measure_idempotency`: `mock.idempotency.IdempotencyCache` driven directly with a fake clock:
   keyed entries arriving at a steady rate, expired entries evicted as the middleware does.
@@ -40,7 +45,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -51,10 +56,20 @@ from fixtures.seed import SeedStep
 if TYPE_CHECKING:
     from mock.store import TenantStore
 
+K = TypeVar("K")
+
 CHECKPOINTS: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000)
 SORT = "-occurred_at"  # the transactions' default sort
 RESOURCE = "transactions"
 PAYABLES = "payables"  # grown beside the transactions, in tenant B
+# Which tables are timed: the growing ones, and the baseline's, which keep the smallest size.
+GROWING, BASELINE = "growing", "baseline"
+# Each side's tenant per resource (a large dataset's base rows are made once per tenant).
+TENANTS: dict[str, dict[str, str]] = {
+    GROWING: {RESOURCE: tokens.TENANT_A, PAYABLES: tokens.TENANT_B},
+    BASELINE: {RESOURCE: "c0c0c0c0-0000-4000-8000-00000000000c",
+               PAYABLES: "d0d0d0d0-0000-4000-8000-00000000000d"},
+}
 QUERY_BUDGET_S = 1.0  # per filtered page and size: at least MIN_SAMPLES, then until spent
 MIN_SAMPLES = 3
 
@@ -142,20 +157,29 @@ def quantiles_ms(samples: Sequence[float], prefix: str = "") -> dict[str, float]
     if not ordered:
         return {f"{prefix}p50_ms": 0.0, f"{prefix}p99_ms": 0.0}
     p99 = ordered[min(len(ordered) - 1, max(0, round(0.99 * len(ordered)) - 1))]
-    return {f"{prefix}p50_ms": round(statistics.median(ordered) * 1000, 4),
-            f"{prefix}p99_ms": round(p99 * 1000, 4)}
+    # To the nanosecond: an account's balance takes ~2 µs, and its ratios are read.
+    return {f"{prefix}p50_ms": round(statistics.median(ordered) * 1000, 6),
+            f"{prefix}p99_ms": round(p99 * 1000, 6)}
 
 
 def time_calls(call: Callable[[], Any], samples: int, warmup: int = 3) -> dict[str, float]:
     """p50/p99 of `samples` calls after `warmup` untimed ones."""
-    for _ in range(warmup):
-        call()
-    durations = []
+    return time_in_turns({"": call}, samples, warmup)[""]
+
+
+def time_in_turns(calls: Mapping[K, Callable[[], Any]], samples: int,
+                  warmup: int = 3) -> dict[K, dict[str, float]]:
+    """`time_calls` of each call, timed in turns: one call of each per turn."""
+    for call in calls.values():
+        for _ in range(warmup):
+            call()
+    durations: dict[K, list[float]] = {key: [] for key in calls}
     for _ in range(samples):
-        start = time.perf_counter()
-        call()
-        durations.append(time.perf_counter() - start)
-    return quantiles_ms(durations)
+        for key, call in calls.items():
+            start = time.perf_counter()
+            call()
+            durations[key].append(time.perf_counter() - start)
+    return {key: quantiles_ms(taken) for key, taken in durations.items()}
 
 
 class _Reservoir:
@@ -181,34 +205,32 @@ class _Reservoir:
 
 
 class _Timer:
-    """Times GETs through the app in-process, each path with its tenant's token."""
+    """Times GETs through the app in-process, each path with the token of its side's tenant
+    for its resource."""
 
-    def __init__(self, client: httpx.AsyncClient, tokens_by_resource: dict[str, str]) -> None:
+    def __init__(self, client: httpx.AsyncClient,
+                 tokens_by_side: Mapping[str, Mapping[str, str]]) -> None:
         self.client = client
-        self.headers = {r: {"Authorization": f"Bearer {t}"} for r, t in
-                        tokens_by_resource.items()}
+        self.headers = {(side, r): {"Authorization": f"Bearer {t}"}
+                        for side, by_resource in tokens_by_side.items()
+                        for r, t in by_resource.items()}
 
-    async def get(self, path: str) -> httpx.Response:
+    async def get(self, path: str, side: str = GROWING) -> httpx.Response:
         resource = path.split("/")[1].split("?")[0]
-        response = await self.client.get(path, headers=self.headers[resource])
+        response = await self.client.get(path, headers=self.headers[side, resource])
         if response.status_code != 200:
             raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
         return response
 
-    async def sample(self, paths: str | Callable[[], str], samples: int, *,
-                     budget: float | None = None, warmup: int = 5) -> dict[str, Any]:
-        """`sample_all` of one path (or of the next of `paths()` each time)."""
-        return (await self.sample_all({"": paths}, samples, budget=budget, warmup=warmup))[""]
-
-    async def sample_all(self, paths: Mapping[str, str | Callable[[], str]], samples: int, *,
-                         budget: float | None = None, warmup: int = 5
-                         ) -> dict[str, dict[str, Any]]:
-        """For each named path (or `paths()`, the next path each time): p50/p99 of `samples`
-        GETs after `warmup` untimed ones; with a `budget` (seconds per path), fewer once it is
-        spent (never under MIN_SAMPLES, and one warm-up when the first is slow): a page that
-        walks a million rows must not stall the run. `n` is how many were timed, `rows` how
-        many the page held, `continues` whether it had a next_cursor (a page may be short,
-        even empty, and go on).
+    async def sample_all(self, paths: Mapping[tuple[str, str], str | Callable[[], str]],
+                         samples: int, *, budget: float | None = None, warmup: int = 5
+                         ) -> dict[tuple[str, str], dict[str, Any]]:
+        """For each (side, name)'s path (or `paths()`, the next path each time): p50/p99 of
+        `samples` GETs after `warmup` untimed ones; with a `budget` (seconds per path), fewer
+        once it is spent (never under MIN_SAMPLES, and one warm-up when the first is slow): a
+        page that walks a million rows must not stall the run. `n` is how many were timed,
+        `rows` how many the page held, `continues` whether it had a next_cursor (a page may be
+        short, even empty, and go on).
 
         The paths are timed in turns, one GET of each per turn, so a burst of other work on a
         shared machine falls on all of them alike rather than on whichever was being timed
@@ -218,62 +240,81 @@ class _Timer:
         Wall-clock (`p50_ms`, `p99_ms`) and this thread's CPU time (`cpu_p50_ms`,
         `cpu_p99_ms`: the app runs in it, on the client's event loop): the ratios between sizes
         are read in both."""
-        next_path = {name: path if callable(path) else functools.partial(str, path)
-                     for name, path in paths.items()}
-        last: dict[str, httpx.Response] = {}
-        for name, path in next_path.items():
+        next_path = {key: path if callable(path) else functools.partial(str, path)
+                     for key, path in paths.items()}
+        last: dict[tuple[str, str], httpx.Response] = {}
+        for key, path in next_path.items():
             began = time.perf_counter()
-            last[name] = await self.get(path())
+            last[key] = await self.get(path(), key[0])
             for _ in range(warmup - 1):
                 if budget is not None and time.perf_counter() - began > budget / 10:
                     break
-                await self.get(path())
-        durations: dict[str, list[float]] = {name: [] for name in paths}
-        cpu: dict[str, list[float]] = {name: [] for name in paths}
+                await self.get(path(), key[0])
+        durations: dict[tuple[str, str], list[float]] = {key: [] for key in paths}
+        cpu: dict[tuple[str, str], list[float]] = {key: [] for key in paths}
         spent = dict.fromkeys(paths, 0.0)
 
-        def wants(name: str) -> bool:
-            return len(durations[name]) < samples and (
-                budget is None or spent[name] < budget or len(durations[name]) < MIN_SAMPLES)
+        def wants(key: tuple[str, str]) -> bool:
+            return len(durations[key]) < samples and (
+                budget is None or spent[key] < budget or len(durations[key]) < MIN_SAMPLES)
 
-        while turn := [name for name in paths if wants(name)]:
-            for name in turn:
+        while turn := [key for key in paths if wants(key)]:
+            for key in turn:
                 start, start_cpu = time.perf_counter(), time.thread_time()
-                last[name] = await self.get(next_path[name]())
-                cpu[name].append(time.thread_time() - start_cpu)
-                durations[name].append(time.perf_counter() - start)
-                spent[name] += durations[name][-1]
+                last[key] = await self.get(next_path[key](), key[0])
+                cpu[key].append(time.thread_time() - start_cpu)
+                durations[key].append(time.perf_counter() - start)
+                spent[key] += durations[key][-1]
         out = {}
-        for name, response in last.items():
+        for key, response in last.items():
             body = response.json()
             page = isinstance(body, dict) and "data" in body
-            out[name] = {**quantiles_ms(durations[name]), **quantiles_ms(cpu[name], "cpu_"),
-                         "n": len(durations[name]), "rows": len(body["data"]) if page else 1,
-                         "continues": page and body.get("next_cursor") is not None}
+            out[key] = {**quantiles_ms(durations[key]), **quantiles_ms(cpu[key], "cpu_"),
+                        "n": len(durations[key]), "rows": len(body["data"]) if page else 1,
+                        "continues": page and body.get("next_cursor") is not None}
         return out
 
 
-async def _http_timings(app: Any, timer_tokens: dict[str, str], ids: Sequence[str],
-                        deep_cursor: str, seeded: dict[str, Seeded],
-                        samples: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The unfiltered pages and GET by id, then every `FILTERED` page (budgeted)."""
+@dataclass(frozen=True)
+class _Probe:
+    """What one side's timings address: transaction ids for the GETs, a cursor at the middle
+    of its transactions (the deep page), the values its datasets hold (the filtered pages)."""
+
+    ids: Sequence[str]
+    deep_cursor: str
+    seeded: Mapping[str, Seeded]
+
+
+async def _http_timings(app: Any, timer_tokens: Mapping[str, Mapping[str, str]],
+                        probes: Mapping[str, _Probe], samples: int
+                        ) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Per side: the unfiltered pages and GET by id, then every `FILTERED` page (budgeted);
+    each timed in turns with the same page of the other sides."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench/v1") as client:
         timer = _Timer(client, timer_tokens)
-        cycle = itertools.cycle(ids)
-        plain = {
-            "first_page": await timer.sample(lambda: f"/{RESOURCE}?limit=25", samples),
-            "deep_page": await timer.sample(
-                lambda: f"/{RESOURCE}?limit=25&cursor={deep_cursor}", samples),
-            "get_by_id": await timer.sample(lambda: f"/{RESOURCE}/{next(cycle)}", samples),
-        }
+        plain_paths: dict[tuple[str, str], str | Callable[[], str]] = {}
+        for side, probe in probes.items():
+            plain_paths[side, "first_page"] = f"/{RESOURCE}?limit=25"
+            plain_paths[side, "deep_page"] = f"/{RESOURCE}?limit=25&cursor={probe.deep_cursor}"
+            plain_paths[side, "get_by_id"] = _cycling(f"/{RESOURCE}/{{}}", probe.ids)
+        plain = await timer.sample_all(plain_paths, samples)
         filtered = await timer.sample_all(
-            {query.name: query.path(seeded[query.resource]) for query in FILTERED}, samples,
+            {(side, query.name): query.path(probe.seeded[query.resource])
+             for query in FILTERED for side, probe in probes.items()}, samples,
             budget=QUERY_BUDGET_S, warmup=2)
-    return plain, filtered
+    return {side: ({name: t for (s, name), t in plain.items() if s == side},
+                   {name: t for (s, name), t in filtered.items() if s == side})
+            for side in probes}
 
 
-async def _warm(app: Any, timer_tokens: dict[str, str]) -> None:
+def _cycling(template: str, values: Iterable[str]) -> Callable[[], str]:
+    """`template` with the next of `values` each call, round and round."""
+    cycle = itertools.cycle(values)
+    return lambda: template.format(next(cycle))
+
+
+async def _warm(app: Any, timer_tokens: Mapping[str, Mapping[str, str]]) -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench/v1") as client:
         timer = _Timer(client, timer_tokens)
@@ -311,64 +352,72 @@ class _Grower:
 def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 200,
                   log: Callable[[str], None] = print) -> dict[str, Any]:
     """Grow tenant A's transactions and tenant B's payables through `checkpoints`; time pages,
-    GETs and the `FILTERED` pages at each size."""
+    GETs and the `FILTERED` pages at each size, in turns with the baseline's (the smallest
+    size in two more tenants, seeded once the growing tables have reached it and their memory
+    has been read)."""
     from mock.app import create_app, new_store
-    from mock.domain import accounts
-    from mock.pagination import Position
 
     store = new_store()
     app = create_app(store, admin=False)
-    tenants = {RESOURCE: tokens.TENANT_A, PAYABLES: tokens.TENANT_B}
-    timer_tokens = {r: tokens.mint_token(t, expires_in=24 * 3600) for r, t in tenants.items()}
-    seeded = {r: Seeded.of(t, r) for r, t in tenants.items()}
-    reservoir = _Reservoir(1000, random.Random(12))  # transaction ids for the GETs
-    growers = {r: _Grower(store.tenant(t), reservoir.tap(
+    timer_tokens = {side: {r: tokens.mint_token(t, expires_in=24 * 3600)
+                           for r, t in tenants.items()} for side, tenants in TENANTS.items()}
+    seeded = {side: {r: Seeded.of(t, r) for r, t in tenants.items()}
+              for side, tenants in TENANTS.items()}
+    # Transaction ids for the GETs: a sample of what each side's seed made.
+    reservoirs = {side: _Reservoir(1000, random.Random(12 + n)) for n, side in enumerate(TENANTS)}
+    growers = {side: {r: _Grower(store.tenant(t), reservoirs[side].tap(
         seed.large_dataset(t, max(checkpoints), resource=r))) for r, t in tenants.items()}
-    for name, grower in growers.items():
-        grower.base(sum(1 for _ in seed.large_dataset(tenants[name], 0, resource=name)))
+        for side, tenants in TENANTS.items()}
+
+    def base(side: str) -> None:  # a large dataset's company, account, categories, people
+        for r, grower in growers[side].items():
+            grower.base(sum(1 for _ in seed.large_dataset(TENANTS[side][r], 0, resource=r)))
+
+    base(GROWING)
     # The app's own warm-up (validators compiled on first use) stays outside the baseline.
     asyncio.run(_warm(app, timer_tokens))
-    ts = store.tenant(tenants[RESOURCE])
-    table = ts[RESOURCE]
+    stores = {side: store.tenant(tenants[RESOURCE]) for side, tenants in TENANTS.items()}
+    smallest = min(checkpoints)
     points: list[dict[str, Any]] = []
     for rows in sorted(checkpoints):
-        for grower in growers.values():
+        for grower in growers[GROWING].values():
             grower.grow_to(rows)
-        # The middle of the table: the position a client reaches after rows/2 rows of pages.
-        with ts.lock:
-            _, middle = table.page(SORT, {}, None, max(1, len(table) // 2))
-        assert middle is not None
-        after = Position(key=table.decode_key(SORT, middle.key), id=middle.id)
-        binding = ts.cursors.binding(ts.workspace_id, RESOURCE, SORT, {})
-        cursor = ts.cursors.encode(middle, binding)
-        store_times = {
-            "first_page": time_calls(lambda: table.page(SORT, {}, None, 25), samples),
-            "deep_page": time_calls(functools.partial(table.page, SORT, {}, after, 25), samples),
-            "filtered_page": time_calls(lambda: table.page(SORT, {"type": "debit"}, None, 25),
-                                        samples),
-            # The large dataset's one account holds every transaction of the tenant.
-            "account_detail": time_calls(functools.partial(
-                accounts.view, ts, next(iter(ts["accounts"])), detail=True), samples),
-        }
-        http_times, filtered = asyncio.run(_http_timings(app, timer_tokens, reservoir.ids,
-                                                         cursor, seeded, samples))
-        tx, pay = growers[RESOURCE], growers[PAYABLES]
+        if rows == smallest:  # after the growing tables, whose RSS growth is measured
+            base(BASELINE)
+            for grower in growers[BASELINE].values():
+                grower.grow_to(smallest)
+        probes, store_calls = {}, {}
+        for side, ts in stores.items():
+            after, cursor = _middle(ts)
+            probes[side] = _Probe(reservoirs[side].ids, cursor, seeded[side])
+            store_calls.update({(side, name): call for name, call in _store_calls(ts, after)})
+        timed = time_in_turns(store_calls, samples)
+        store_times = {side: {name: t for (s, name), t in timed.items() if s == side}
+                       for side in stores}
+        http = asyncio.run(_http_timings(app, timer_tokens, probes, samples))
+        tx, pay = growers[GROWING][RESOURCE], growers[GROWING][PAYABLES]
+        http_times, filtered = http[GROWING]
         point = {
-            "rows": rows, "table_rows": len(table), "rss_growth_bytes": tx.rss_growth,
+            "rows": rows, "table_rows": len(stores[GROWING][RESOURCE]),
+            "rss_growth_bytes": tx.rss_growth,
             "bytes_per_row": round(tx.rss_growth / rows, 1),
             "payable_bytes_per_row": round(pay.rss_growth / rows, 1),
             "seed_seconds": round(tx.seconds, 2), "payables_seed_seconds": round(pay.seconds, 2),
-            "http": http_times, "filtered": filtered, "store": store_times,
+            "http": http_times, "filtered": filtered, "store": store_times[GROWING],
+            BASELINE: {"rows": smallest, "http": http[BASELINE][0],
+                       "filtered": http[BASELINE][1], "store": store_times[BASELINE]},
         }
         points.append(point)
         slowest = max(filtered, key=lambda name: filtered[name]["p50_ms"])
         log(f"scale: {rows:>9,} rows  first {http_times['first_page']['p50_ms']:.2f} ms  "
             f"deep {http_times['deep_page']['p50_ms']:.2f} ms  "
             f"get {http_times['get_by_id']['p50_ms']:.2f} ms  account balance "
-            f"{store_times['account_detail']['p50_ms']:.3f} ms  slowest filtered "
+            f"{store_times[GROWING]['account_detail']['p50_ms']:.3f} ms  slowest filtered "
             f"{filtered[slowest]['p50_ms']:.2f} ms ({slowest})  "
             f"{point['bytes_per_row']:.0f} B/row  (seeded in {tx.seconds:.0f} + "
-            f"{pay.seconds:.0f} s)")
+            f"{pay.seconds:.0f} s)  ÷ baseline: first "
+            f"{p50_ratio(http[BASELINE][0]['first_page'], http_times['first_page'])}x, slowest "
+            f"filtered {p50_ratio(http[BASELINE][1][slowest], filtered[slowest])}x")
     largest = points[-1]
     per_100k = [p for p in points if p["rows"] >= 100_000]
     return {
@@ -382,12 +431,51 @@ def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 20
     }
 
 
+def _middle(ts: TenantStore) -> tuple[Any, str]:
+    """The middle of the tenant's transactions: the position a client reaches after rows/2
+    rows of pages, for `Table.page` and as a cursor."""
+    from mock.pagination import Position
+
+    table = ts[RESOURCE]
+    with ts.lock:
+        _, middle = table.page(SORT, {}, None, max(1, len(table) // 2))
+    assert middle is not None
+    after = Position(key=table.decode_key(SORT, middle.key), id=middle.id)
+    binding = ts.cursors.binding(ts.workspace_id, RESOURCE, SORT, {})
+    return after, ts.cursors.encode(middle, binding)
+
+
+def _store_calls(ts: TenantStore, after: Any) -> list[tuple[str, Callable[[], Any]]]:
+    """The store-level reads timed at each size: bare `Table.page`s and an account's balance."""
+    from mock.domain import accounts
+
+    table = ts[RESOURCE]
+    return [
+        ("first_page", functools.partial(table.page, SORT, {}, None, 25)),
+        ("deep_page", functools.partial(table.page, SORT, {}, after, 25)),
+        ("filtered_page", functools.partial(table.page, SORT, {"type": "debit"}, None, 25)),
+        # The large dataset's one account holds every transaction of the tenant.
+        ("account_detail", functools.partial(
+            accounts.view, ts, next(iter(ts["accounts"])), detail=True)),
+    ]
+
+
+def baseline(point: Mapping[str, Any], points: Sequence[Mapping[str, Any]]
+             ) -> Mapping[str, Any]:
+    """What `point`'s timings are compared with: the baseline timed in turns with them (its
+    `rows`, `http`, `filtered`, `store`), or, in results from before there was one, the
+    smallest size's point."""
+    return point.get(BASELINE) or points[0]
+
+
 def worst_filtered(points: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    """The filtered page slowest (p50) at the largest size, with its p50/p99 there and at the
-    smallest size and the ratio of the two p50s, wall-clock and CPU (None without two sizes)."""
+    """The filtered page slowest (p50) at the largest size, with its p50/p99 there and in the
+    baseline (`baseline`) and the ratio of the two p50s, wall-clock and CPU (None without two
+    sizes)."""
     if len(points) < 2 or not points[-1].get("filtered"):
         return None
-    small, large = points[0], points[-1]
+    large = points[-1]
+    small = baseline(large, points)
     name = max(large["filtered"], key=lambda n: large["filtered"][n]["p50_ms"])
     at_small, at_large = small["filtered"][name], large["filtered"][name]
     return {

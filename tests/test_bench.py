@@ -126,25 +126,30 @@ def test_workload_scenarios_address_seeded_rows() -> None:
 
 def test_paths_are_timed_in_turns_and_a_slow_one_stops_at_its_budget() -> None:
     calls: list[str] = []
+    tokens_sent: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
         calls.append(request.url.path)
+        tokens_sent.append(request.headers["Authorization"])
         if request.url.path.endswith("slow"):
             time.sleep(0.02)
         return httpx.Response(200, json={"data": [1], "next_cursor": None})
 
-    async def main() -> dict[str, dict[str, Any]]:
+    async def main() -> dict[tuple[str, str], dict[str, Any]]:
         transport = httpx.MockTransport(answer)
         async with httpx.AsyncClient(transport=transport, base_url="http://x/v1") as client:
-            timer = scale._Timer(client, {"fast": "t", "slow": "t"})
-            return await timer.sample_all({"a": "/fast", "b": "/slow"}, 6, budget=0.05,
-                                          warmup=1)
+            timer = scale._Timer(client, {"x": {"fast": "t", "slow": "t"},
+                                          "y": {"fast": "u"}})
+            return await timer.sample_all({("x", "a"): "/fast", ("x", "b"): "/slow",
+                                           ("y", "a"): "/fast"}, 6, budget=0.05, warmup=1)
 
     timed = asyncio.run(main())
-    assert calls[:2] == ["/v1/fast", "/v1/slow"]  # the warm-ups
-    assert calls[2:6] == ["/v1/fast", "/v1/slow"] * 2  # then one of each per turn
-    assert timed["a"]["n"] == 6 and scale.MIN_SAMPLES <= timed["b"]["n"] < 6
-    assert timed["b"]["p50_ms"] >= 20 and timed["a"]["rows"] == 1
+    assert calls[:3] == ["/v1/fast", "/v1/slow", "/v1/fast"]  # the warm-ups
+    assert calls[3:9] == ["/v1/fast", "/v1/slow", "/v1/fast"] * 2  # then one of each per turn
+    assert tokens_sent[:3] == ["Bearer t", "Bearer t", "Bearer u"]  # each with its side's
+    assert timed["x", "a"]["n"] == timed["y", "a"]["n"] == 6
+    assert scale.MIN_SAMPLES <= timed["x", "b"]["n"] < 6
+    assert timed["x", "b"]["p50_ms"] >= 20 and timed["x", "a"]["rows"] == 1
 
 
 def test_scale_and_idempotency_on_tiny_sizes() -> None:
@@ -162,9 +167,17 @@ def test_scale_and_idempotency_on_tiny_sizes() -> None:
     assert found["payables?person_id={customer}"] == 0
     assert found["transactions?type=debit"] == found["payables?person_id={supplier}"] == 25
     assert point["filtered"]["transactions?type=debit"]["continues"] is True
+    # The baseline keeps the smallest size, in its own tenants, timed beside every size.
+    for at in result["points"]:
+        base = at["baseline"]
+        assert base["rows"] == 100 and set(base["filtered"]) == set(at["filtered"])
+        assert set(base["http"]) == set(at["http"]) and set(base["store"]) == set(at["store"])
+        assert base["filtered"]["transactions?type=credit&person_id={supplier}"]["rows"] == 0
+        assert base["filtered"]["transactions?type=debit"]["rows"] == 25
     worst = result["worst_filtered"]
     assert worst["query"] in point["filtered"] and (worst["small_rows"], worst["large_rows"]) \
         == (100, 300)
+    assert worst["small"] == point["baseline"]["filtered"][worst["query"]]
     assert worst["ratio"] == round(worst["large"]["p50_ms"] / worst["small"]["p50_ms"], 2)
     assert worst["large"]["cpu_p50_ms"] > 0 and worst["cpu_ratio"] == round(
         worst["large"]["cpu_p50_ms"] / worst["small"]["cpu_p50_ms"], 2)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import load, report
+from bench import load, report, scale
 
 SCENARIOS = ("get_by_id", "list", "list_filter", "create", "settle")
 RPS = {"mock": 900.0, "starlette": 1500.0, "connexion": 1000.0, "prism": 450.0}
@@ -91,6 +91,27 @@ def test_a_ratio_target_shows_how_far_its_rounds_swing() -> None:
         report.targets_table(list(met.values()))
     # One round each (as `results()` makes them): nothing to compare.
     assert met["list page req/s ≥ 0.35× plain Starlette"]["rounds"] is None
+
+
+def test_size_ratios_are_read_against_the_baseline_timed_beside(tmp_path: Path) -> None:
+    fabricated = results()
+    large = fabricated["scale"]["points"][1]
+    # The machine slowed between the sizes: the baseline, timed in turns with the 1M point,
+    # reads 1.1 ms where the 1k point read 1.0 (its worst page: 3.0 ms).
+    large["baseline"] = {**point(1000, 1.1, 3.0, 0.0), "rows": 1000}
+    worst = scale.worst_filtered(fabricated["scale"]["points"])
+    assert worst is not None and (worst["ratio"], worst["small_rows"]) == (1.5, 1000)
+    fabricated["scale"]["worst_filtered"] = worst
+    met = {t["target"]: t for t in report.targets(fabricated)}
+    first = met["first page p50 at 1,000,000 rows ≤ 1.5× at 1,000"]
+    assert (first["measured"], first["at_equal_cpu"]) == (1.09, 1.09)  # 1.2 / 1.1, not 1.2
+    text = report.write_all(fabricated, tmp_path)
+    # Each size over its baseline: first / deep / GET / balance / slowest filtered page.
+    assert "| 1.09× / 1.09× / 1.09× / 1.09× / 1.50× |" in text
+    assert "| 0.1 + 0.1 | – |" in text  # the 1k point has no baseline in these results
+    assert "| 1,000 rows (baseline, timed in turns) p50 / p99 ms |" in text
+    assert "against p50 3.00 ms / p99 3.00 ms at 1,000 rows (baseline, timed in turns): " \
+           "1.50×" in text
 
 
 def test_a_target_not_measured_says_so() -> None:
