@@ -15,7 +15,7 @@ case, memory per row, start-up time and the idempotency cache's memory.
   in those turns, not against the smallest size timed minutes earlier (a shared machine that
   slows between two sizes moved a constant-time read 1.8x that way).
   `worst_filtered` names the filtered page slowest at the largest size, beside the baseline's
-  time for it.
+  time for it; `steepest_filtered` the one whose time grew most.
 - `measure_startup`: `python -m mock` (demo seed) to the first 200 on `/__mock/health`.
 - `measure_idempotency`: `mock.idempotency.IdempotencyCache` driven directly with a fake clock:
   keyed entries arriving at a steady rate, expired entries evicted as the middleware does.
@@ -424,6 +424,7 @@ def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 20
         "points": points,
         "filters": {q.name: {"resource": q.resource, "note": q.note} for q in FILTERED},
         "worst_filtered": worst_filtered(points),
+        "steepest_filtered": steepest_filtered(points),
         "memory_per_100k_rows_mib": round(
             (per_100k[0] if per_100k else largest)["bytes_per_row"] * 100_000 / 2**20, 1),
         "bytes_per_row_at_largest": largest["bytes_per_row"],
@@ -474,9 +475,25 @@ def worst_filtered(points: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None
     sizes)."""
     if len(points) < 2 or not points[-1].get("filtered"):
         return None
+    large = points[-1]["filtered"]
+    return _filtered_page(points, max(large, key=lambda n: large[n]["p50_ms"]))
+
+
+def steepest_filtered(points: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """`worst_filtered`'s figures for the filtered page whose p50 grew most from the baseline
+    to the largest size: a page fast at both sizes may still grow the most (a walk that ends
+    at once on a small table and examines its whole budget of rows on a large one)."""
+    if len(points) < 2 or not points[-1].get("filtered"):
+        return None
+    large = points[-1]
+    small = baseline(large, points)["filtered"]
+    return _filtered_page(points, max(large["filtered"], key=lambda n: p50_ratio(
+        small[n], large["filtered"][n]) or 0.0))
+
+
+def _filtered_page(points: Sequence[Mapping[str, Any]], name: str) -> dict[str, Any]:
     large = points[-1]
     small = baseline(large, points)
-    name = max(large["filtered"], key=lambda n: large["filtered"][n]["p50_ms"])
     at_small, at_large = small["filtered"][name], large["filtered"][name]
     return {
         "query": name, "small_rows": small["rows"], "large_rows": large["rows"],

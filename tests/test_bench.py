@@ -178,6 +178,7 @@ def test_scale_and_idempotency_on_tiny_sizes() -> None:
     assert worst["query"] in point["filtered"] and (worst["small_rows"], worst["large_rows"]) \
         == (100, 300)
     assert worst["small"] == point["baseline"]["filtered"][worst["query"]]
+    assert result["steepest_filtered"]["ratio"] >= worst["ratio"]
     assert worst["ratio"] == round(worst["large"]["p50_ms"] / worst["small"]["p50_ms"], 2)
     assert worst["large"]["cpu_p50_ms"] > 0 and worst["cpu_ratio"] == round(
         worst["large"]["cpu_p50_ms"] / worst["small"]["cpu_p50_ms"], 2)
@@ -199,15 +200,20 @@ def test_filtered_pages_name_values_the_seed_holds() -> None:
         f"/transactions?limit=25&type=credit&person_id={seeded.supplier}"
 
 
-def test_worst_filtered_is_the_slowest_at_the_largest_size() -> None:
+def test_worst_filtered_is_the_slowest_at_the_largest_size_steepest_grew_most() -> None:
     def point(rows: int, a: float, b: float) -> dict[str, Any]:
         return {"rows": rows, "filtered": {"a": {"p50_ms": a, "p99_ms": a}, "b": {
             "p50_ms": b, "p99_ms": b}}}
 
-    worst = scale.worst_filtered([point(1000, 1.0, 4.0), point(10**6, 3.0, 2.0)])
+    points = [point(1000, 1.0, 0.5), point(10**6, 3.0, 2.0)]
+    worst = scale.worst_filtered(points)
     assert worst is not None and (worst["query"], worst["ratio"]) == ("a", 3.0)
     assert worst["cpu_ratio"] is None  # no CPU times in these points
+    # b is faster at both sizes, but grew 4x.
+    steepest = scale.steepest_filtered(points)
+    assert steepest is not None and (steepest["query"], steepest["ratio"]) == ("b", 4.0)
     assert scale.worst_filtered([point(1000, 1.0, 1.0)]) is None
+    assert scale.steepest_filtered([point(1000, 1.0, 1.0)]) is None
 
 
 def test_profile_summary_partitions_samples() -> None:

@@ -63,7 +63,7 @@ def test_targets_set_each_floor_beside_the_measured_ratio() -> None:
     assert all(met[f"{label} req/s ≥ 1.5× Prism -v error"]["measured"] == 2.0
                for label in report.SHORT_LABELS.values())
     assert met["GET by id req/s ≥ 0.8× bare Connexion"]["ok"] is True
-    worst = next(t for t in met.values() if t["target"].startswith("worst filtered"))
+    worst = next(t for t in met.values() if t["target"].startswith("worst (slowest) filtered"))
     assert (worst["measured"], worst["ok"], worst["at_equal_cpu"]) == (3.0, False, 3.0)
     first = met["first page p50 at 1,000,000 rows ≤ 1.5× at 1,000"]
     assert (first["measured"], first["ok"], first["at_equal_cpu"]) == (1.2, True, 1.2)
@@ -102,9 +102,14 @@ def test_size_ratios_are_read_against_the_baseline_timed_beside(tmp_path: Path) 
     worst = scale.worst_filtered(fabricated["scale"]["points"])
     assert worst is not None and (worst["ratio"], worst["small_rows"]) == (1.5, 1000)
     fabricated["scale"]["worst_filtered"] = worst
+    fabricated["scale"]["steepest_filtered"] = scale.steepest_filtered(
+        fabricated["scale"]["points"])
     met = {t["target"]: t for t in report.targets(fabricated)}
     first = met["first page p50 at 1,000,000 rows ≤ 1.5× at 1,000"]
     assert (first["measured"], first["at_equal_cpu"]) == (1.09, 1.09)  # 1.2 / 1.1, not 1.2
+    steepest = met["steepest-growing filtered page p50 at 1,000,000 rows ≤ 2.0× at 1,000 "
+                   "(`transactions?type=credit&person_id={supplier}`)"]
+    assert (steepest["measured"], steepest["ok"]) == (1.5, True)
     text = report.write_all(fabricated, tmp_path)
     # Each size over its baseline: first / deep / GET / balance / slowest filtered page.
     assert "| 1.09× / 1.09× / 1.09× / 1.09× / 1.50× |" in text
@@ -136,7 +141,7 @@ def test_report_writes_tables_json_and_chart(tmp_path: Path) -> None:
     assert "plain Starlette uvloop + httptools (the same for all)" in text
     assert "| `transactions?type=credit&person_id={supplier}` | 0 + cursor | 1.50 / 1.50 (3) " \
            "| 4.50 / 4.50 (3) | 3.00× (3.00×) |" in text
-    assert "Worst filtered page at 1,000,000 rows" in text
+    assert "Worst (slowest) filtered page at 1,000,000 rows" in text
     assert "| 1,000,000 | 1.20 / 2.40 |" in text and "| 1200 / 1200 | 12.0 | 900 |" in text
     assert "| load | 155 | 150 |" in text
     assert "| target | measured | met? | at equal CPU | rounds |" in text
