@@ -168,6 +168,28 @@ def scale_table(scale: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _app_share(worst: Mapping[str, Any]) -> str:
+    """The page's p50s less the in-process client's own, and their ratio (an estimate)."""
+    client = worst.get("client")
+    if not client or worst.get("app_ratio") is None:
+        return ""
+    c = client["p50_ms"]
+    return (f" Less the in-process client's own {c:.2f} ms (an app that answers at once, "
+            f"through the same client): {max(0.0, worst['small']['p50_ms'] - c):.2f} → "
+            f"{max(0.0, worst['large']['p50_ms'] - c):.2f} ms, about "
+            f"{_fmt(worst['app_ratio'], '.1f', '×')} of the app's own time.")
+
+
+def client_text(scale: Mapping[str, Any]) -> str:
+    """What the in-process client adds to every HTTP figure, at each size."""
+    costs = [(p["rows"], p["client"]) for p in scale.get("points", []) if p.get("client")]
+    if not costs:
+        return ""
+    sizes = ", ".join(f"{c['p50_ms']:.2f} ms at {rows:,}" for rows, c in costs)
+    return ("\n\nEvery HTTP figure here includes httpx's in-process client and transport: an ASGI "
+            f"app that answers an empty page at once takes p50 {sizes} through it.")
+
+
 def _us(timing: Mapping[str, Any] | None) -> float | None:
     """A timing's p50 in µs (None without one: results of a bench before it was timed)."""
     return None if timing is None else timing["p50_ms"] * 1000
@@ -212,7 +234,8 @@ def filtered_table(scale: Mapping[str, Any]) -> str:
             f"p50 {worst['small']['p50_ms']:.2f} ms / p99 {worst['small']['p99_ms']:.2f} ms at "
             f"{worst['small_rows']:,} rows{beside}: "
             f"{_fmt(worst['ratio'], '.2f', '×')} "
-            f"({_fmt(worst.get('cpu_ratio'), '.2f', '×')} in CPU time).")
+            f"({_fmt(worst.get('cpu_ratio'), '.2f', '×')} in CPU time)."
+            + _app_share(worst))
     lines.append("\n(Samples in brackets: a slow page is sampled for about a second per size, at "
                  "least 3 times.)")
     return "\n".join(lines)
@@ -391,7 +414,7 @@ def markdown(results: Mapping[str, Any]) -> str:
         journal_table(results["journal"]) if results.get("journal") else "Not measured.",
         "\n## Scale (in-process: tenant A's transactions and tenant B's payables grown "
         "together)\n",
-        scale_table(scale),
+        scale_table(scale) + client_text(scale),
         f"\nMemory per 100k rows: {scale.get('memory_per_100k_rows_mib', '–')} MiB (RSS growth)."
         + breakdown_text(scale.get("memory_breakdown", [])),
         "\n### Filtered pages\n",

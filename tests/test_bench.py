@@ -179,6 +179,11 @@ def test_scale_and_idempotency_on_tiny_sizes() -> None:
         == (100, 300)
     assert worst["small"] == point["baseline"]["filtered"][worst["query"]]
     assert result["steepest_filtered"]["ratio"] >= worst["ratio"]
+    # What the in-process client costs on its own, and the page's share without it.
+    client = point["client"]
+    assert client["p50_ms"] > 0 and client["n"] == 3 and worst["client"] == client
+    small, large = (worst[k]["p50_ms"] - client["p50_ms"] for k in ("small", "large"))
+    assert worst["app_ratio"] == (round(max(0.0, large) / small, 2) if small > 0 else None)
     assert worst["ratio"] == round(worst["large"]["p50_ms"] / worst["small"]["p50_ms"], 2)
     assert worst["large"]["cpu_p50_ms"] > 0 and worst["cpu_ratio"] == round(
         worst["large"]["cpu_p50_ms"] / worst["small"]["cpu_p50_ms"], 2)

@@ -99,8 +99,10 @@ def test_size_ratios_are_read_against_the_baseline_timed_beside(tmp_path: Path) 
     # The machine slowed between the sizes: the baseline, timed in turns with the 1M point,
     # reads 1.1 ms where the 1k point read 1.0 (its worst page: 3.0 ms).
     large["baseline"] = {**point(1000, 1.1, 3.0, 0.0), "rows": 1000}
+    large["client"] = {"p50_ms": 1.0, "p99_ms": 2.0, "cpu_p50_ms": 1.0, "cpu_p99_ms": 2.0}
     worst = scale.worst_filtered(fabricated["scale"]["points"])
     assert worst is not None and (worst["ratio"], worst["small_rows"]) == (1.5, 1000)
+    assert worst["app_ratio"] == 1.75  # (4.5 - 1.0) / (3.0 - 1.0): less the client's own
     fabricated["scale"]["worst_filtered"] = worst
     fabricated["scale"]["steepest_filtered"] = scale.steepest_filtered(
         fabricated["scale"]["points"])
@@ -117,6 +119,9 @@ def test_size_ratios_are_read_against_the_baseline_timed_beside(tmp_path: Path) 
     assert "| 1,000 rows (baseline, timed in turns) p50 / p99 ms |" in text
     assert "against p50 3.00 ms / p99 3.00 ms at 1,000 rows (baseline, timed in turns): " \
            "1.50×" in text
+    assert "Less the in-process client's own 1.00 ms (an app that answers at once, through the " \
+           "same client): 2.00 → 3.50 ms, about 1.8× of the app's own time." in text
+    assert "takes p50 1.00 ms at 1,000,000 through it." in text
 
 
 def test_a_target_not_measured_says_so() -> None:
