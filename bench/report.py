@@ -200,9 +200,9 @@ def _pair(timing: Mapping[str, Any]) -> str:
 
 
 def filtered_table(scale: Mapping[str, Any]) -> str:
-    """Every filtered page at the smallest and the largest size: p50 / p99 (samples), the rows
-    on the page at the largest (`+ cursor`: it has a next_cursor), and the ratio of the p50s;
-    then the worst one."""
+    """Every filtered page at the largest size and in its baseline (the smallest size, timed in
+    turns with it): p50 / p99 (samples), the rows on the page at the largest (`+ cursor`: it
+    has a next_cursor), and the ratio of the p50s; then the slowest and the steepest-growing."""
     points = scale.get("points", [])
     if not points or not points[-1].get("filtered"):
         return "Not measured."
