@@ -162,14 +162,10 @@ def quantiles_ms(samples: Sequence[float], prefix: str = "") -> dict[str, float]
             f"{prefix}p99_ms": round(p99 * 1000, 6)}
 
 
-def time_calls(call: Callable[[], Any], samples: int, warmup: int = 3) -> dict[str, float]:
-    """p50/p99 of `samples` calls after `warmup` untimed ones."""
-    return time_in_turns({"": call}, samples, warmup)[""]
-
-
 def time_in_turns(calls: Mapping[K, Callable[[], Any]], samples: int,
                   warmup: int = 3) -> dict[K, dict[str, float]]:
-    """`time_calls` of each call, timed in turns: one call of each per turn."""
+    """p50/p99 of `samples` calls of each of `calls` after `warmup` untimed ones, timed in
+    turns: one call of each per turn."""
     for call in calls.values():
         for _ in range(warmup):
             call()
@@ -303,9 +299,16 @@ async def _http_timings(app: Any, timer_tokens: Mapping[str, Mapping[str, str]],
             {(side, query.name): query.path(probe.seeded[query.resource])
              for query in FILTERED for side, probe in probes.items()}, samples,
             budget=QUERY_BUDGET_S, warmup=2)
-    return {side: ({name: t for (s, name), t in plain.items() if s == side},
-                   {name: t for (s, name), t in filtered.items() if s == side})
-            for side in probes}
+    by_side = _by_side(plain), _by_side(filtered)
+    return {side: (by_side[0][side], by_side[1][side]) for side in probes}
+
+
+def _by_side(timed: Mapping[tuple[str, str], dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Timings keyed (side, name), as side -> name -> timing."""
+    out: dict[str, dict[str, Any]] = {}
+    for (side, name), timing in timed.items():
+        out.setdefault(side, {})[name] = timing
+    return out
 
 
 async def _empty_app(scope: Any, receive: Any, send: Any) -> None:
@@ -318,7 +321,8 @@ async def _empty_app(scope: Any, receive: Any, send: Any) -> None:
 
 async def _client_cost(samples: int) -> dict[str, Any]:
     """`_Timer.sample_all` of a list page from `_empty_app`: the part of every HTTP figure that
-    is httpx's in-process client and transport, not the mock (~0.18 ms a request here)."""
+    is httpx's in-process client and transport, not the mock (0.1–0.2 ms a request on a
+    shared 2-core machine: measured at every size, not assumed)."""
     transport = httpx.ASGITransport(app=_empty_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench/v1") as client:
         timer = _Timer(client, {GROWING: {RESOURCE: "none"}})
@@ -409,9 +413,7 @@ def measure_scale(checkpoints: Sequence[int] = CHECKPOINTS, *, samples: int = 20
             after, cursor = _middle(ts)
             probes[side] = _Probe(reservoirs[side].ids, cursor, seeded[side])
             store_calls.update({(side, name): call for name, call in _store_calls(ts, after)})
-        timed = time_in_turns(store_calls, samples)
-        store_times = {side: {name: t for (s, name), t in timed.items() if s == side}
-                       for side in stores}
+        store_times = _by_side(time_in_turns(store_calls, samples))
         http = asyncio.run(_http_timings(app, timer_tokens, probes, samples))
         client = asyncio.run(_client_cost(samples))
         tx, pay = growers[GROWING][RESOURCE], growers[GROWING][PAYABLES]
@@ -521,7 +523,7 @@ def _filtered_page(points: Sequence[Mapping[str, Any]], name: str) -> dict[str, 
         "query": name, "small_rows": small["rows"], "large_rows": large["rows"],
         "small": at_small, "large": at_large,
         "ratio": p50_ratio(at_small, at_large), "cpu_ratio": p50_ratio(at_small, at_large, "cpu_"),
-        "client": large.get("client"),
+        "client": large.get("client"), "app_small": app_small, "app_large": app_large,
         "app_ratio": None if app_small is None or app_large is None else p50_ratio(
             app_small, app_large),
     }
