@@ -148,25 +148,28 @@ def start_servers(settings: Settings, results: dict[str, Any],
 
 
 def run_load(settings: Settings, targets: Sequence[servers.Server],
-             items: Sequence[load.Scenario], results: dict[str, Any]) -> None:
+             items: Sequence[load.Scenario], results: dict[str, Any], walks: load.Walks) -> None:
     """Every scenario on every server: a warm-up each, then rounds interleaved across the
-    servers (so all see the same background load), with the server's CPU from /proc."""
+    servers (so all see the same background load), with the server's CPU from /proc; a
+    stateful scenario's runs each go on where the last stopped (`walks`)."""
     nonce = f"{int(time.time())}"
     for scenario in items:
         headers = workload.auth_headers(scenario)
         rounds: dict[str, list[load.LoadResult]] = {s.name: [] for s in targets}
         for server in targets:
-            load.warm_up(scenario, server.api_url, settings.config, server=server.name,
-                         tool=settings.tool, nonce=f"{nonce}{server.name[0]}",
-                         base_headers=headers)
+            warm = load.warm_up(scenario, server.api_url, settings.config, server=server.name,
+                                tool=settings.tool, nonce=f"{nonce}{server.name[0]}",
+                                base_headers=headers)
+            walks.record(scenario, server.name, warm, warm_up=True)
         for number in range(settings.rounds):
             for server in targets:
                 before = server.cpu_seconds()
                 result = load.run(
-                    scenario, server.api_url, settings.config, server=server.name,
-                    tool=settings.tool, nonce=f"{nonce}{server.name[0]}{number}",
-                    base_headers=headers)
+                    walks.run_for(scenario, server.name), server.api_url, settings.config,
+                    server=server.name, tool=settings.tool,
+                    nonce=f"{nonce}{server.name[0]}{number}", base_headers=headers)
                 after = server.cpu_seconds()
+                walks.record(scenario, server.name, result)
                 cpu = None if before is None or after is None else after - before
                 rounds[server.name].append(result.with_cpu(cpu))
         for server in targets:
@@ -178,14 +181,15 @@ def run_load(settings: Settings, targets: Sequence[servers.Server],
                 f"errors {result.errors}  load {result.loadavg}")
 
 
-PROFILED_SCENARIOS = ("get_by_id", "list")
+PROFILED_SCENARIOS = ("get_by_id", "list", "create", "settle")
 PROFILED_SERVERS = ("mock", "connexion")
 
 
 def run_profile(settings: Settings, targets: Sequence[servers.Server],
-                items: Sequence[load.Scenario]) -> dict[str, Any]:
-    """py-spy on the mock's and bare Connexion's pids while the GET-by-id and list loads run;
-    the CPU per request measured meanwhile turns sample shares into µs per request."""
+                items: Sequence[load.Scenario], walks: load.Walks) -> dict[str, Any]:
+    """py-spy on the mock's and bare Connexion's pids while the GET-by-id, list, POST and
+    PATCH loads run (a settle going on past the load's payables, `walks`); the CPU per request
+    measured meanwhile turns sample shares into µs per request."""
     binary = profiling.pyspy_path()
     if binary is None:
         return {"error": "py-spy not installed"}
@@ -203,10 +207,12 @@ def run_profile(settings: Settings, targets: Sequence[servers.Server],
             recorder = profiling.start_record(server.pid, seconds + 1, raw, binary=binary)
             time.sleep(0.5)  # let py-spy attach
             before = server.cpu_seconds()
-            result = load.run(scenario, server.api_url, config, server=server.name,
-                              tool=settings.tool, nonce=f"p{int(time.time())}",
+            result = load.run(walks.run_for(scenario, server.name), server.api_url, config,
+                              server=server.name, tool=settings.tool,
+                              nonce=f"p{int(time.time())}",
                               base_headers=workload.auth_headers(scenario))
             after = server.cpu_seconds()
+            walks.record(scenario, server.name, result)
             try:
                 _, err = recorder.communicate(timeout=60)
             except subprocess.TimeoutExpired:
@@ -239,13 +245,15 @@ def scale_part(part: str, *args: str, timeout: float = 3600) -> Any:
 def run_served(settings: Settings, results: dict[str, Any], watch: plan.Stopwatch) -> None:
     """The parts that need the servers up: load, then the profile."""
     started: list[servers.Server] = []
+    walks = load.Walks()
     try:
         with watch.part("setup"):
             items = start_servers(settings, results, started)
         with watch.part("load"):
-            run_load(settings, started, items, results)
+            run_load(settings, started, items, results, walks)
         with watch.part("profile"):
-            results["profile"] = run_profile(settings, started, items)
+            results["profile"] = run_profile(settings, started, items, walks)
+        results["walks"] = walks.summary(items)
     finally:
         for server in reversed(started):
             server.stop()

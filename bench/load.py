@@ -2,9 +2,10 @@
 asyncio + httpx client when wrk is missing.
 
 A `Scenario` is one endpoint under load: a method, paths relative to the API root (cycled, so a
-GET by id spreads over many rows and a settle never hits the same payable twice until the list
-wraps), an optional JSON body and headers. In a body or header value, `{n}` becomes a token
-unique to the request (run nonce, thread, counter): unique tax names and Idempotency-Keys.
+GET by id spreads over many rows), an optional JSON body and headers. In a body or header value,
+`{n}` becomes a token unique to the request (run nonce, thread, counter): unique tax names and
+Idempotency-Keys. A stateful scenario (a settle: each request changes the row it names) must not
+send a path twice; `Walks` has each run go on where the last one stopped.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ class Scenario:
     body: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     expect: int = 200
+    # Each request changes the row its path names (a settle), so a second request to it would
+    # be another operation (re-settling a paid payable: no auto transaction). See `Walks`.
+    stateful: bool = False
+
+    def starting_at(self, position: int) -> Scenario:
+        """This scenario with its paths rotated to begin at path number `position` (cycled)."""
+        shift = position % len(self.paths)
+        return self if shift == 0 else replace(self, paths=self.paths[shift:] + self.paths[:shift])
 
     def render(self, index: int, unique: str) -> tuple[str, str | None, dict[str, str]]:
         """The path, body and extra headers of request number `index` with token `unique`."""
@@ -149,13 +158,15 @@ local header_templates = {{
 local method = {lua_string(scenario.method)}
 local body_template = {body}
 local threads = {threads}
-local counter = 0
+counter = 0 -- a global: `done` reads each thread's (thread:get), for the span
 local nonce = "run"
 local next_id = 0
+local started = {{}}
 
 function setup(thread)
   thread:set("tid", next_id)
   next_id = next_id + 1
+  table.insert(started, thread)
 end
 
 function init(args)
@@ -182,12 +193,21 @@ end
 
 function done(summary, latency, requests)
   local e = summary.errors
+  -- the paths reached: one past the highest index any thread built a request for (answered
+  -- or not: requests still in flight at the end reached the server too; wrk also builds one
+  -- per thread to check the script before the run)
+  local span = 0
+  for _, thread in ipairs(started) do
+    local built = thread:get("counter")
+    if built > 0 then span = math.max(span, (built - 1) * threads + thread:get("tid") + 1) end
+  end
   io.write(string.format(
     '{_RESULT_PREFIX}{{"requests":%d,"duration_us":%d,"bytes":%d,"p50_us":%d,"p90_us":%d,' ..
-    '"p99_us":%d,"mean_us":%.1f,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}}\\n',
+    '"p99_us":%d,"mean_us":%.1f,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,' ..
+    '"span":%d}}\\n',
     summary.requests, summary.duration, summary.bytes, latency:percentile(50),
     latency:percentile(90), latency:percentile(99), latency.mean,
-    e.connect, e.read, e.write, e.status, e.timeout))
+    e.connect, e.read, e.write, e.status, e.timeout, span))
 end
 """
 
@@ -290,7 +310,7 @@ async def python_load(scenario: Scenario, api_url: str, config: LoadConfig, *, s
         p99_ms=round(percentile(latencies, 0.99) * 1000, 3),
         errors=bad + failures, loadavg=started_load,
         detail={"statuses": {str(k): v for k, v in sorted(statuses.items())},
-                "failures": failures},
+                "failures": failures, "span": next(counter)},
     )
 
 
@@ -313,15 +333,65 @@ def run(scenario: Scenario, api_url: str, config: LoadConfig, *, server: str, to
 
 
 def warm_up(scenario: Scenario, api_url: str, config: LoadConfig, *, server: str, tool: Tool,
-            nonce: str, base_headers: Mapping[str, str]) -> None:
-    """`config.warmup` seconds of the same load, discarded. The paths are walked from the end,
-    so a stateful scenario (settling payables) leaves the measured runs' first rows alone."""
+            nonce: str, base_headers: Mapping[str, str]) -> LoadResult | None:
+    """`config.warmup` seconds of the same load, discarded (None if there is no warm-up). The
+    paths are walked from the end, so a stateful scenario (settling payables) leaves the
+    measured runs' rows, taken from the start (`Walks`), alone."""
     if config.warmup <= 0:
-        return
+        return None
     reverse = replace(scenario, paths=scenario.paths[::-1])
     short = LoadConfig(config.threads, config.connections, config.warmup, 0)
-    run(reverse, api_url, short, server=server, tool=tool, nonce=f"{nonce}w",
-        base_headers=base_headers)
+    return run(reverse, api_url, short, server=server, tool=tool, nonce=f"{nonce}w",
+               base_headers=base_headers)
+
+
+class Walks:
+    """How far each server's runs of a stateful scenario have gone through its paths.
+
+    wrk's and the Python client's request counters start at 0 every run, so each round of a
+    settle began at the first round's payables again: past the first round, most PATCHes found
+    their payable paid already and did no settlement (no auto transaction), a cheaper request
+    than the one the table names. Here each measured run starts where that scenario's last run
+    on that server stopped (`run_for`), by the span of paths it reached (`record`); the
+    warm-up takes paths from the other end. `summary` says whether any path was sent twice."""
+
+    def __init__(self) -> None:
+        self.measured: dict[tuple[str, str], int] = {}  # (scenario, server) -> paths reached
+        self.warmed: dict[tuple[str, str], int] = {}
+
+    def run_for(self, scenario: Scenario, server: str) -> Scenario:
+        """The scenario as the next measured run on `server` sends it."""
+        if not scenario.stateful:
+            return scenario
+        return scenario.starting_at(self.measured.get((scenario.name, server), 0))
+
+    def record(self, scenario: Scenario, server: str, result: LoadResult | None, *,
+               warm_up: bool = False) -> None:
+        """A run's paths reached (its `span`; the requests counted, for a result without)."""
+        if not scenario.stateful or result is None:
+            return
+        span = int(result.detail.get("span", result.requests))
+        book = self.warmed if warm_up else self.measured
+        key = (scenario.name, server)
+        book[key] = book.get(key, 0) + span
+
+    def summary(self, scenarios: Sequence[Scenario]) -> dict[str, dict[str, dict[str, int]]]:
+        """Per stateful scenario and server: its paths, those the measured runs and the warm-up
+        reached, and how many requests were sent to a path a second time (`repeated`)."""
+        out: dict[str, dict[str, dict[str, int]]] = {}
+        for scenario in scenarios:
+            if not scenario.stateful:
+                continue
+            servers = {server for name, server in (*self.measured, *self.warmed)
+                       if name == scenario.name}
+            out[scenario.name] = {}
+            for server in sorted(servers):
+                measured = self.measured.get((scenario.name, server), 0)
+                warmed = self.warmed.get((scenario.name, server), 0)
+                out[scenario.name][server] = {
+                    "paths": len(scenario.paths), "measured": measured, "warm_up": warmed,
+                    "repeated": max(0, measured + warmed - len(scenario.paths))}
+        return out
 
 
 def combine(rounds: Sequence[LoadResult]) -> LoadResult:

@@ -345,10 +345,32 @@ def profile_table(profile: Mapping[str, Any], top: int = 6) -> str:
     return "\n".join(parts)
 
 
+def walks_text(walks: Mapping[str, Any]) -> str:
+    """Per stateful scenario (a settle): whether each of the mock's requests, in the load and
+    the profile, went to a row no earlier request had changed (`bench.load.Walks`)."""
+    lines = []
+    for scenario, by_server in walks.items():
+        mock = by_server.get("mock")
+        if mock is None:
+            continue
+        label = SCENARIO_LABELS.get(scenario, scenario)
+        reached = (f"the measured runs reached {mock['measured']:,} of its {mock['paths']:,} "
+                   f"rows, the warm-up {mock['warm_up']:,} from the other end")
+        if mock["repeated"]:
+            lines.append(f"\n\n**{label}: {mock['repeated']:,} of the mock's requests went to a "
+                         f"row an earlier request had changed already** ({reached}): those "
+                         "measured another, cheaper operation. Seed more rows (`payables` in "
+                         "bench/plan.py).")
+        else:
+            lines.append(f"\n\n{label}: every request to the mock went to a row no earlier "
+                         f"request had changed ({reached}).")
+    return "".join(lines)
+
+
 def load_table(results: Mapping[str, Any]) -> str:
     """The served part alone (`--only load`): throughput, ratios and the profile."""
-    return "\n\n".join((throughput_table(results["load"]), ratio_table(results["load"]),
-                        profile_table(results.get("profile", {}))))
+    return "\n\n".join((throughput_table(results["load"]) + walks_text(results.get("walks", {})),
+                        ratio_table(results["load"]), profile_table(results.get("profile", {}))))
 
 
 def breakdown_text(sites: Sequence[Mapping[str, Any]]) -> str:
@@ -407,7 +429,7 @@ def markdown(results: Mapping[str, Any]) -> str:
         f"-d{meta.get('duration', 0):.0f}s × {meta.get('rounds', 1)} rounds after "
         f"{meta.get('warmup', 0):.0f} s of warm-up, interleaved across servers; "
         f"{meta.get('rows', 0):,} transactions in the tenant)\n",
-        throughput_table(load),
+        throughput_table(load) + walks_text(results.get("walks", {})),
         "\n## The journal's write cost (`--db`: every 2xx committed and fsynced first)\n",
         journal_table(results["journal"]) if results.get("journal") else "Not measured.",
         "\n## Scale (in-process: tenant A's transactions and tenant B's payables grown "

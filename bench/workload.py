@@ -85,7 +85,7 @@ def scenarios(work: Workload) -> list[Scenario]:
                  body=create, headers={"Idempotency-Key": f"bench-{UNIQUE}"}, expect=201),
         Scenario("settle", "PATCH /payables/{id}", "PATCH",
                  tuple(f"/payables/{i}" for i in work.payable_ids), "mock.api.payables.update",
-                 body=settle),
+                 body=settle, stateful=True),
     ]
 
 

@@ -16,6 +16,8 @@ import pytest
 from bench import ROOT, load, profiling, report, scale, workload
 from bench.reference_app import create_reference_app
 from fixtures import seed, tokens
+from mock import seeding
+from mock.app import create_app, new_store
 
 TRANSACTION = "0b0b0b0b-0000-4000-8000-00000000000a"
 
@@ -112,6 +114,62 @@ def test_wrk_runs_the_generated_script() -> None:
         server.shutdown()
         server.server_close()
     assert result.requests > 0 and result.errors == 0 and result.tool == "wrk"
+    # the paths reached: every request answered, those still in flight at the end, and the
+    # one each thread's script builds when wrk checks it before the run
+    span = result.detail["span"]
+    assert result.requests <= span <= result.requests + config.connections + config.threads
+
+
+def test_walks_start_each_run_where_the_last_stopped_and_count_repeats() -> None:
+    scenario = load.Scenario("settle", "s", "PATCH", ("/a", "/b", "/c", "/d", "/e"), "op",
+                             stateful=True)
+    assert scenario.starting_at(2).paths == ("/c", "/d", "/e", "/a", "/b")
+    assert scenario.starting_at(5) is scenario
+
+    def reached(span: int) -> load.LoadResult:
+        return load.LoadResult("settle", "mock", "wrk", span - 1, 1.0, 1.0, 1.0, 1.0, 0, 0.0,
+                               detail={"span": span})
+
+    walks = load.Walks()
+    walks.record(scenario, "mock", reached(1), warm_up=True)  # from the other end: "/e"
+    assert walks.run_for(scenario, "mock") is scenario  # the measured runs start at "/a"
+    walks.record(scenario, "mock", reached(2))
+    assert walks.run_for(scenario, "mock").paths[0] == "/c"
+    assert walks.run_for(scenario, "floor") is scenario  # each server has its own walk
+    walks.record(scenario, "mock", reached(3))  # "/c", "/d" and "/e": the warm-up's
+    assert walks.summary([scenario]) == {"settle": {"mock": {
+        "paths": 5, "measured": 5, "warm_up": 1, "repeated": 1}}}
+    stateless = load.Scenario("get", "g", "GET", ("/a",), "op")
+    walks.record(stateless, "mock", reached(9))
+    assert walks.run_for(stateless, "mock") is stateless and "get" not in walks.summary(
+        [scenario, stateless])
+    assert "1 of the mock's requests went to a row an earlier request had changed already" in \
+        report.walks_text(walks.summary([scenario]))
+
+
+def test_settle_runs_in_a_row_each_settle_a_payable_still_pending() -> None:
+    """Two runs of the bench's PATCH against the mock in-process: every request settled a
+    payable no earlier request had (as many paid payables as requests). Without `Walks` the
+    second run started at the first run's payables again and re-settled them."""
+    store = new_store()
+    tenant = store.tenant(tokens.TENANT_B)
+    seeding.apply(tenant, seed.large_dataset(tokens.TENANT_B, 3000, resource="payables"))
+    app = create_app(store, secret=tokens.DEFAULT_SECRET)
+    settle = workload.scenarios(workload.plan(10, 3000, sample=10))[-1]
+    scenario = load.with_headers(settle, workload.auth_headers(settle))
+    config = load.LoadConfig(threads=1, connections=4, duration=0.15, warmup=0)
+    walks = load.Walks()
+    sent = 0
+    for run in range(2):
+        result = asyncio.run(load.python_load(
+            walks.run_for(scenario, "mock"), "http://mock/v1", config, server="mock",
+            nonce=f"r{run}", transport=httpx.ASGITransport(app=app)))
+        assert result.requests > 0 and result.errors == 0, result.detail
+        walks.record(scenario, "mock", result)
+        sent += result.requests
+    paid = sum(1 for row in tenant["payables"] if row.status == "paid")
+    assert paid == sent == len(tenant["transactions"])  # one auto transaction per settle
+    assert walks.summary([scenario])["settle"]["mock"]["repeated"] == 0
 
 
 def test_workload_scenarios_address_seeded_rows() -> None:
@@ -120,6 +178,7 @@ def test_workload_scenarios_address_seeded_rows() -> None:
     items = workload.scenarios(work)
     assert [s.name for s in items] == ["get_by_id", "list", "list_filter", "create", "settle"]
     settle = items[-1]
+    assert [s.name for s in items if s.stateful] == ["settle"]
     assert work.account_id in (settle.body or "")
     assert workload.auth_headers(settle)["Authorization"].startswith("Bearer ")
 

@@ -15,6 +15,8 @@ def test_the_budgets_fit_the_limits_and_the_load_fits_its_budget() -> None:
         assert sizes.total_budget < plan.TOTAL_LIMIT[kind]
         # four servers, five scenarios: the seconds of load alone fit the load's budget
         assert sizes.load_seconds(4, 5) < sizes.budget["load"]
+        # a pending payable for every PATCH of the warm-up, the rounds and the profile
+        assert sizes.payables >= sizes.settles_sized_for
 
 
 def test_the_stopwatch_times_each_part_against_its_budget() -> None:

@@ -119,7 +119,7 @@ def test_the_bench_starts_the_seeded_mock_and_both_python_references_alike(
         assert len({(r["loop"], r["http"]) for r in results["meta"]["runtimes"].values()}) == 1
         for reference in started[1:]:
             workload.capture(reference.api_url, items)  # raises unless each answers as expected
-        run_load(settings, started, items[:1], results)
+        run_load(settings, started, items[:1], results, load.Walks())
     finally:
         for server in reversed(started):
             server.stop()
