@@ -48,6 +48,9 @@ OWNERS: tuple[tuple[str, Test], ...] = (
     ("mock/frontdoor.py", lambda f, p: p == "mock/frontdoor.py"),
     ("mock/requestlog.py", lambda f, p: p == "mock/requestlog.py"),
     ("mock/errors.py", lambda f, p: p == "mock/errors.py"),
+    ("mock/operations.py (arguments, handler call)", lambda f, p: p == "mock/operations.py"),
+    ("mock/strictjson.py (body parse)", lambda f, p: p == "mock/strictjson.py"),
+    ("mock/routing.py", lambda f, p: p == "mock/routing.py"),
     ("mock/ (other)", lambda f, p: p.startswith("mock/")),
     ("connexion validators", lambda f, p: p.startswith("connexion/validators/")
      or p == "connexion/middleware/request_validation.py"),

@@ -299,3 +299,11 @@ def test_profile_summary_partitions_samples() -> None:
     mock = {**summary, "cpu_ms_per_request": 1.0, "costs_us": profiling.costs_us(summary, 1.0)}
     table = report.profile_table({"get_by_id": {"mock": mock}})
     assert "| PyJWT decode | 600 | 0 | +600 |" in table
+    # the request path's own modules are named; the rest of mock/ is "other"
+    parts = profiling.summarize(profiling.parse_raw("\n".join([
+        "main (mock/__main__.py:1);__call__ (mock/operations.py:317) 2",
+        "main (mock/__main__.py:1);loads (mock/strictjson.py:9) 1",
+        "main (mock/__main__.py:1);apply (mock/seeding.py:4) 1",
+    ])))["components"]
+    assert parts == {"mock/operations.py (arguments, handler call)": 50.0,
+                     "mock/strictjson.py (body parse)": 25.0, "mock/ (other)": 25.0}
