@@ -2,9 +2,10 @@
 references replay.
 
 The mock is seeded over `/__mock/seed`: both demo workspaces, `rows` transactions in tenant A
-(GET by id, list pages) and `payables` pending payables in tenant B (settled one by one, so the
-PATCH does a real settle — an auto transaction — until the list wraps). Seeds are deterministic,
-so the ids are regenerated here from `fixtures.seed` rather than listed over HTTP.
+(GET by id, list pages) and `payables` pending payables in tenant B (each PATCH settles one still
+pending — an auto transaction —, the runs going on one after another: `bench.load.Walks`). Seeds
+are deterministic, so the ids are regenerated here from `fixtures.seed` rather than listed over
+HTTP.
 """
 
 from __future__ import annotations
