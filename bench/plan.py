@@ -53,8 +53,9 @@ class Sizes:
         return round(seconds * SETTLE_RATE)
 
 
-# The settles per second the payables are seeded for: the mock has settled ~2,600–3,300 a second
-# on one worker here; the report says if a run ever ran out of pending payables all the same.
+# The settles per second the payables are seeded for: the mock has settled 1,500–3,300 a second
+# on one worker here, as loaded as the machine was; the report says if a run ever ran out of
+# pending payables all the same.
 SETTLE_RATE = 5_000
 
 FULL = Sizes(
@@ -72,7 +73,8 @@ QUICK = Sizes(
     checkpoints=(1_000, 10_000, 100_000), samples=50, profile_seconds=1.0,
     startup_repeats=1, idempotency_entries=50_000, breakdown_rows=5_000,
     # load: 4 × 5 × 1 s = 20 s of load, cold (the capture warmed the mock's validators only);
-    # scale: seeding 200k rows.
+    # profile: 4 scenarios × 2 servers × (1 s + py-spy's start and stop); scale: seeding 200k
+    # rows.
     budget={"setup": 10, "load": 25, "profile": 18, "journal": 10, "startup": 7,
             "scale": 30, "breakdown": 4, "idempotency": 4},
 )
