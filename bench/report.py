@@ -44,6 +44,11 @@ LOAD_TARGETS: tuple[tuple[str, str, float], ...] = (
 )
 PAGE_FLATNESS = 1.5  # first and deep page p50 at the largest size over the smallest, at most
 WORST_FILTERED = 2.0  # the worst filtered page's p50 at the largest size over the smallest
+# The filtered pages the scale part singles out (its keys) and what the report calls them.
+FILTERED_EXTREMES: tuple[tuple[str, str], ...] = (
+    ("worst_filtered", "worst (slowest) filtered page"),
+    ("steepest_filtered", "steepest-growing filtered page"),
+)
 BYTES_PER_ROW = 1024
 STARTUP_S = 2.0
 SEED_ROWS, SEED_S = 1_000_000, 60.0
@@ -222,12 +227,11 @@ def filtered_table(scale: Mapping[str, Any]) -> str:
             f"| {_pair(at_large)} ({at_large.get('n', '–')}) "
             f"| {_fmt(p50_ratio(at_small, at_large), '.2f', '×')} "
             f"({_fmt(p50_ratio(at_small, at_large, 'cpu_'), '.2f', '×')}) |")
-    for key, label in (("worst_filtered", "Worst (slowest)"),
-                       ("steepest_filtered", "Steepest-growing")):
+    for key, label in FILTERED_EXTREMES:
         if not (worst := scale.get(key)):
             continue
         lines.append(
-            f"\n{label} filtered page at {worst['large_rows']:,} rows: `{worst['query']}`, p50 "
+            f"\n{label.capitalize()} at {worst['large_rows']:,} rows: `{worst['query']}`, p50 "
             f"{worst['large']['p50_ms']:.2f} ms / p99 {worst['large']['p99_ms']:.2f} ms, against "
             f"p50 {worst['small']['p50_ms']:.2f} ms / p99 {worst['small']['p99_ms']:.2f} ms at "
             f"{worst['small_rows']:,} rows{beside}: "
@@ -274,8 +278,7 @@ def targets(results: Mapping[str, Any]) -> list[dict[str, Any]]:
             add(f"account balance (detail view, uncached) p50 at {large['rows']:,} rows ≤ "
                 f"{PAGE_FLATNESS}× at {small['rows']:,}", ratio,
                 None if ratio is None else ratio <= PAGE_FLATNESS)
-        for key, label in (("worst_filtered", "worst (slowest) filtered page"),
-                           ("steepest_filtered", "steepest-growing filtered page")):
+        for key, label in FILTERED_EXTREMES:
             if worst := scale.get(key):
                 add(f"{label} p50 at {large['rows']:,} rows ≤ {WORST_FILTERED}× at "
                     f"{small['rows']:,} (`{worst['query']}`)", worst["ratio"],
