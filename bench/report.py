@@ -338,7 +338,10 @@ def profile_table(profile: Mapping[str, Any], top: int = 6) -> str:
             "py-spy share × CPU per request; socket send/wait samples left out, they were "
             f"{mock['components'].get(profiling.SOCKET, 0)}% of the mock's):\n")
         parts.append("| Component | mock µs | bare Connexion µs | Δ µs |\n|---|--:|--:|--:|")
-        names = sorted(set(costs) | set(ref_costs), key=lambda k: -costs.get(k, 0.0))
+        # By the mock's cost, then the reference's, then name: ties in a fixed order (a set's
+        # order moved them from one rendering of the same results to the next).
+        names = sorted(set(costs) | set(ref_costs),
+                       key=lambda k: (-costs.get(k, 0.0), -ref_costs.get(k, 0.0), k))
         for name in names:
             mine, theirs = costs.get(name, 0.0), ref_costs.get(name, 0.0)
             if max(mine, theirs) >= 5:

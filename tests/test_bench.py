@@ -299,6 +299,12 @@ def test_profile_summary_partitions_samples() -> None:
     mock = {**summary, "cpu_ms_per_request": 1.0, "costs_us": profiling.costs_us(summary, 1.0)}
     table = report.profile_table({"get_by_id": {"mock": mock}})
     assert "| PyJWT decode | 600 | 0 | +600 |" in table
+    # components the mock spends the same on come in a fixed order: the reference's cost, name
+    tied = {"components": {}, "top_self": [], "costs_us": {"b": 0.0, "a": 0.0, "c": 0.0}}
+    ref = {"components": {}, "top_self": [], "costs_us": {"a": 9.0, "b": 7.0, "c": 9.0}}
+    rows = [line for line in report.profile_table({"s": {"mock": tied, "connexion": ref}})
+            .splitlines() if line.startswith("| ") and not line.startswith("| Component")]
+    assert [row.split(" | ")[0] for row in rows] == ["| a", "| c", "| b"]
     # the request path's own modules are named; the rest of mock/ is "other"
     parts = profiling.summarize(profiling.parse_raw("\n".join([
         "main (mock/__main__.py:1);__call__ (mock/operations.py:317) 2",
